@@ -1,0 +1,1 @@
+DROP TABLE genetic_profiles;

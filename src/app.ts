@@ -1,0 +1,83 @@
+// Builds the service from its plugins, in the order they matter. No listen: tests inject
+// requests, and the server and the benchmark share this builder.
+import { readFileSync } from 'node:fs'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import type { Database } from './db/database.js'
+import { schemaController, schemaErrorFormatter } from './validation.js'
+import { ErrorResponse } from './schemas/error.js'
+import { TokenResponse, User } from './schemas/user.js'
+import errors from './plugins/errors.js'
+import database from './plugins/database.js'
+import inputGuard from './plugins/input-guard.js'
+import passwords from './plugins/passwords.js'
+import auth from './plugins/auth.js'
+import docs from './plugins/docs.js'
+import pages from './plugins/pages.js'
+import healthRoutes from './routes/health.js'
+import authRoutes from './routes/auth.js'
+import meRoutes from './routes/me.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface BuildOptions {
+  /** pino options, a logger, or false; defaults to the configured level. */
+  logger?: FastifyServerOptions['logger']
+  loggerInstance?: FastifyServerOptions['loggerInstance']
+  /** A database opened by the caller (tests, several instances on one database); not closed with the app. */
+  db?: Database
+}
+
+export const BODY_LIMIT = 64 * 1024
+
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const https = config.tlsCertFile === undefined || config.tlsKeyFile === undefined
+    ? null
+    : { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+  const app = Fastify({
+    https,
+    logger: options.loggerInstance === undefined ? (options.logger ?? loggerOptions(config)) : undefined,
+    loggerInstance: options.loggerInstance,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+    schemaController,
+    schemaErrorFormatter
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
+
+  app.decorate('config', config)
+  for (const schema of [ErrorResponse, User, TokenResponse]) app.addSchema(schema)
+
+  // Infrastructure
+  await app.register(errors)
+  await app.register(database, { db: options.db })
+  await app.register(inputGuard)
+  await app.register(passwords)
+  await app.register(auth)
+  await app.register(docs)
+  await app.register(pages)
+
+  // Routes, one plugin per resource
+  await app.register(healthRoutes)
+  await app.register(authRoutes, { prefix: '/api/v1/users' })
+  await app.register(meRoutes, { prefix: '/api/v1/users/me' })
+
+  return app
+}
+
+/** One JSON line per request; URLs are logged without their query string, which may hold personal data. */
+export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    serializers: {
+      req: (request) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip }),
+      err: (error: Error & { code?: unknown, statusCode?: unknown }) =>
+        ({ type: error.name, message: error.message, code: error.code, statusCode: error.statusCode, stack: error.stack ?? '' })
+    }
+  }
+}

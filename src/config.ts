@@ -1,0 +1,163 @@
+// The only module that reads the environment. Everything else receives a Config.
+import { existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+
+export interface Config {
+  env: 'development' | 'production' | 'test'
+  port: number
+  host: string
+  /** Real PostgreSQL; when absent the embedded database under `dataDir` is used. */
+  databaseUrl: string | undefined
+  testDatabaseUrl: string | undefined
+  dataDir: string
+  jwtSecret: string
+  jwtTtl: number
+  jwtRememberTtl: number
+  bcryptCost: number
+  loginMaxFailures: number
+  loginLockSeconds: number
+  authRateLimit: number
+  trustProxy: boolean
+  corsOrigins: string[]
+  logLevel: string
+  tlsCertFile: string | undefined
+  tlsKeyFile: string | undefined
+  captcha: boolean
+  /** Things worth telling the operator at start-up, e.g. a generated secret. */
+  warnings: string[]
+}
+
+export type Env = Record<string, string | undefined>
+
+/** The value shipped in `.env.sample`; a production server must not run with it. */
+export const SAMPLE_JWT_SECRET = 'replace-me-with-at-least-32-random-bytes-0123456789'
+
+export class ConfigError extends Error {
+  constructor (variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
+
+/** Reads `.env` into the environment when the file exists; real variables win. */
+export function readDotEnv (path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path)
+}
+
+export function loadConfig (env: Env = process.env): Config {
+  const warnings: string[] = []
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development') as Config['env']
+  const production = nodeEnv === 'production'
+
+  const tlsCertFile = optional(env, 'TLS_CERT_FILE')
+  const tlsKeyFile = optional(env, 'TLS_KEY_FILE')
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    throw new ConfigError(tlsCertFile === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', 'set both TLS_CERT_FILE and TLS_KEY_FILE, or neither')
+  }
+  for (const [name, file] of [['TLS_CERT_FILE', tlsCertFile], ['TLS_KEY_FILE', tlsKeyFile]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(name, `file not found: ${file}`)
+  }
+
+  return {
+    env: nodeEnv,
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: optional(env, 'HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
+    testDatabaseUrl: postgresUrl(env, 'TEST_DATABASE_URL'),
+    dataDir: optional(env, 'DATA_DIR') ?? 'data',
+    jwtSecret: jwtSecret(env, production, warnings),
+    jwtTtl: duration(env, 'JWT_TTL', 3600),
+    jwtRememberTtl: duration(env, 'JWT_REMEMBER_TTL', 30 * 86400),
+    bcryptCost: integer(env, 'BCRYPT_COST', 12, 4, 31),
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 3, 1, 1000),
+    loginLockSeconds: integer(env, 'LOGIN_LOCK_SECONDS', 900, 1, 31 * 86400),
+    authRateLimit: integer(env, 'AUTH_RATE_LIMIT', 100, 1, 1_000_000),
+    trustProxy: trustProxy(env),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    tlsCertFile,
+    tlsKeyFile,
+    captcha: oneOf(env, 'CAPTCHA', ['on', 'off'], 'off') === 'on',
+    warnings
+  }
+}
+
+function optional (env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function oneOf (env: Env, name: string, allowed: string[], fallback: string): string {
+  const value = optional(env, name) ?? fallback
+  if (!allowed.includes(value)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got '${value}'`)
+  return value
+}
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got '${raw}'`)
+  }
+  return value
+}
+
+/** Seconds, or a number with a unit: `90`, `15m`, `1h`, `30d`. */
+function duration (env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw)
+  const seconds = match === null ? 0 : Number(match[1]) * DURATION_UNITS[match[2] === '' ? 's' : match[2]]
+  if (seconds < 1 || seconds > 366 * 86400) {
+    throw new ConfigError(name, `expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '${raw}'`)
+  }
+  return seconds
+}
+
+function postgresUrl (env: Env, name: string): string | undefined {
+  const raw = optional(env, name)
+  if (raw === undefined) return undefined
+  let protocol = ''
+  try {
+    protocol = new URL(raw).protocol
+  } catch {}
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError(name, 'expected a URL like postgres://user:password@host:5432/database')
+  }
+  return raw
+}
+
+function jwtSecret (env: Env, production: boolean, warnings: string[]): string {
+  const secret = optional(env, 'JWT_SECRET')
+  if (secret === undefined) {
+    if (production) throw new ConfigError('JWT_SECRET', 'required in production (at least 32 bytes, e.g. `openssl rand -base64 48`)')
+    warnings.push('JWT_SECRET is not set: using a random secret for this process, so tokens die with it')
+    return randomBytes(48).toString('base64url')
+  }
+  if (Buffer.byteLength(secret) < 32) throw new ConfigError('JWT_SECRET', `must be at least 32 bytes, got ${Buffer.byteLength(secret)}`)
+  if (production && secret === SAMPLE_JWT_SECRET) throw new ConfigError('JWT_SECRET', 'is the sample value from .env.sample; generate your own')
+  return secret
+}
+
+function trustProxy (env: Env): boolean {
+  return oneOf(env, 'TRUST_PROXY', ['true', 'false'], 'false') === 'true'
+}
+
+function origins (env: Env, name: string): string[] {
+  const raw = optional(env, name)
+  if (raw === undefined) return []
+  return raw.split(',').map((part) => part.trim()).filter((part) => part !== '').map((origin) => {
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {}
+    if (parsed === undefined || parsed.origin !== origin) {
+      throw new ConfigError(name, `expected a comma-separated list of origins like https://app.example.com, got '${origin}'`)
+    }
+    return origin
+  })
+}

@@ -1,0 +1,196 @@
+// One small query interface over two drivers: node-postgres against a real server, and PGlite
+// (PostgreSQL compiled to WebAssembly) for the zero-setup embedded default. Both run the same SQL.
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import pg from 'pg'
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
+
+export interface QueryResult<Row> {
+  rows: Row[]
+  rowCount: number
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<Row>>
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'embedded'
+  /** Runs `work` in a transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Runs a script of one or more statements without parameters (migrations); returns the last result. */
+  script(sql: string): Promise<QueryResult<Record<string, unknown>>>
+  close(): Promise<void>
+  /** Embedded only: a snapshot to start other embedded databases from without running initdb. */
+  dump?: () => Promise<Blob>
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; without it the embedded database is used. */
+  url?: string
+  /** Where the embedded database keeps its files; `memory` keeps nothing on disk. */
+  dataDir?: string
+  /** A dump (from `Database.dump`) to start the embedded database from, skipping initdb. */
+  loadDataDir?: Blob
+  /** Fail fast when the server is unreachable instead of queueing requests behind it. */
+  connectionTimeoutMs?: number
+  statementTimeoutMs?: number
+  poolSize?: number
+  onPoolError?: (error: Error) => void
+}
+
+/** Thrown when the embedded database's files are already open in another process. */
+export class EmbeddedDatabaseBusyError extends Error {
+  constructor (dataDir: string, pid: number) {
+    super(`the embedded database in ${dataDir} is open in another process (pid ${pid}, probably \`make run\`); ` +
+      'stop that process first, or set DATABASE_URL to use a PostgreSQL server')
+    this.name = 'EmbeddedDatabaseBusyError'
+  }
+}
+
+const DATE_OID = 1082
+const TIMESTAMPTZ_OID = 1184
+
+export async function openDatabase (options: DatabaseOptions): Promise<Database> {
+  return options.url === undefined ? await openEmbedded(options) : openPostgres(options.url, options)
+}
+
+function openPostgres (url: string, options: DatabaseOptions): Database {
+  const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ_OID)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
+    statement_timeout: options.statementTimeoutMs ?? 5000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        // `date` stays the YYYY-MM-DD string it is: a JS Date would shift it by the time zone.
+        if (oid === DATE_OID) return (value: string) => value
+        if (oid === TIMESTAMPTZ_OID) return (value: string) => (parseTimestamp(value) as Date).toISOString()
+        return pg.types.getTypeParser(oid, format)
+      }) as typeof pg.types.getTypeParser
+    }
+  })
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => options.onPoolError?.(error))
+
+  const asResult = <Row>(result: pg.QueryResult): QueryResult<Row> =>
+    ({ rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length })
+
+  return {
+    kind: 'postgres',
+    async query<Row> (text: string, params?: unknown[]) {
+      return asResult<Row>(await pool.query(text, params))
+    },
+    async transaction (work) {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const result = await work({ query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await client.query(text, params)) })
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
+    },
+    async script (sql) {
+      // Several statements in one simple query come back as an array of results.
+      const results = await pool.query(sql) as unknown as pg.QueryResult | pg.QueryResult[]
+      return asResult(Array.isArray(results) ? results[results.length - 1] : results)
+    },
+    async close () {
+      await pool.end()
+    }
+  }
+}
+
+async function openEmbedded (options: DatabaseOptions): Promise<Database> {
+  const dataDir = options.dataDir ?? 'memory'
+  const onDisk = dataDir !== 'memory'
+  const releaseLock = onDisk ? lockDataDir(dataDir) : () => {}
+  let db: PGlite
+  try {
+    db = new PGlite({
+      dataDir: onDisk ? join(dataDir, 'pgdata') : undefined,
+      loadDataDir: options.loadDataDir,
+      parsers: {
+        [pgliteTypes.DATE]: (value: string) => value,
+        [pgliteTypes.TIMESTAMPTZ]: (value: string) => new Date(value).toISOString()
+      }
+    })
+    await db.waitReady
+  } catch (error) {
+    releaseLock()
+    throw error
+  }
+
+  const asResult = <Row>(result: { rows: unknown[], affectedRows?: number }): QueryResult<Row> =>
+    ({ rows: result.rows as Row[], rowCount: result.affectedRows ?? result.rows.length })
+
+  return {
+    kind: 'embedded',
+    async query<Row> (text: string, params?: unknown[]) {
+      return asResult<Row>(await db.query(text, nullForUndefined(params)))
+    },
+    async transaction (work) {
+      return await db.transaction(async (tx) => await work({
+        query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await tx.query(text, nullForUndefined(params)))
+      }))
+    },
+    async script (sql) {
+      const results = await db.exec(sql)
+      return asResult(results[results.length - 1])
+    },
+    async close () {
+      try {
+        await db.close()
+      } finally {
+        releaseLock()
+      }
+    },
+    async dump () {
+      return await db.dumpDataDir('none')
+    }
+  }
+}
+
+/** node-postgres sends `undefined` as NULL; PGlite needs to be told. */
+function nullForUndefined (params: unknown[] | undefined): unknown[] | undefined {
+  return params?.map((value) => value === undefined ? null : value)
+}
+
+/**
+ * PGlite has no server process to arbitrate access: two processes opening the same files
+ * would corrupt them. A pid file taken with O_EXCL makes the second one refuse instead.
+ */
+function lockDataDir (dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true })
+  const lockFile = resolve(dataDir, 'dna-api.pid')
+  for (;;) {
+    try {
+      const fd = openSync(lockFile, 'wx')
+      writeSync(fd, String(process.pid))
+      closeSync(fd)
+      return () => rmSync(lockFile, { force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const holder = Number(readFileSync(lockFile, 'utf8'))
+      if (processIsAlive(holder)) throw new EmbeddedDatabaseBusyError(dataDir, holder)
+      // The previous holder died without cleaning up: the files are free.
+      rmSync(lockFile, { force: true })
+    }
+  }
+}
+
+function processIsAlive (pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,49 @@
+// The sessions table: one row per issued token. A token is only as alive as its row.
+import type { User } from '../schemas/user.js'
+import type { Queryable } from './database.js'
+import { USER_COLUMNS } from './users.js'
+
+export function sessionsTable (db: Queryable) {
+  return {
+    async start (userId: number, ttlSeconds: number): Promise<{ id: string }> {
+      const { rows } = await db.query<{ id: string }>(
+        'INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2)) RETURNING id',
+        [userId, ttlSeconds])
+      return rows[0]
+    },
+
+    /**
+     * The user behind a live session, with their genetic profile: the one query each
+     * authenticated request makes. Nothing when the session was revoked, has expired or
+     * its user is gone.
+     */
+    async findUser (sessionId: string, userId: number): Promise<User | undefined> {
+      const { rows } = await db.query<User>(
+        `SELECT ${USER_COLUMNS}
+           FROM sessions s
+           JOIN users u ON u.id = s.user_id
+           LEFT JOIN genetic_profiles g ON g.user_id = u.id
+          WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()`,
+        [sessionId, userId])
+      return rows[0]
+    },
+
+    async revoke (sessionId: string): Promise<void> {
+      await db.query('DELETE FROM sessions WHERE id = $1', [sessionId])
+    },
+
+    async revokeAll (userId: number): Promise<void> {
+      await db.query('DELETE FROM sessions WHERE user_id = $1', [userId])
+    },
+
+    /** Ends every session of the user but the one making the request (after a password change). */
+    async revokeOthers (userId: number, keepSessionId: string): Promise<void> {
+      await db.query('DELETE FROM sessions WHERE user_id = $1 AND id <> $2', [userId, keepSessionId])
+    },
+
+    async deleteExpired (): Promise<number> {
+      const { rowCount } = await db.query('DELETE FROM sessions WHERE expires_at <= now()')
+      return rowCount
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import type { Queryable } from './database.js'
+import { sessionsTable } from './sessions.js'
+import { usersTable } from './users.js'
+
+/** Every table's data access, bound to a connection or to a transaction. */
+export function tables (db: Queryable) {
+  return {
+    users: usersTable(db),
+    sessions: sessionsTable(db)
+  }
+}
+
+export type Tables = ReturnType<typeof tables>

@@ -1,0 +1,107 @@
+// The users table: credentials and profile. Every read that returns a User joins the genetic
+// profile, so the one query also answers GET /me.
+import { conflict, isUniqueViolation } from '../errors.js'
+import type { User } from '../schemas/user.js'
+import type { Queryable } from './database.js'
+
+/** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`. */
+export const USER_COLUMNS = `u.id, u.email, u.first_name, u.last_name, u.dob, u.role,
+  g.policy, g.genetic_result, u.created_at, u.modified_at`
+
+export interface NewUser {
+  email: string
+  passwordHash: string
+  firstName: string
+  lastName: string
+  dob: string
+}
+
+/** Fields to change; those left undefined keep their value. */
+export interface UserChanges {
+  email?: string
+  passwordHash?: string
+  firstName?: string
+  lastName?: string
+  dob?: string
+  role?: User['role']
+}
+
+export interface UserWithHash {
+  user: User
+  passwordHash: string
+}
+
+const EMAIL_TAKEN = 'an account with this email already exists'
+
+export function usersTable (db: Queryable) {
+  return {
+    /** Creates a user; 409 when the email is taken, whatever its case. */
+    async create (user: NewUser): Promise<User> {
+      try {
+        const { rows } = await db.query<User>(
+          `WITH u AS (
+             INSERT INTO users (email, password_hash, first_name, last_name, dob)
+             VALUES ($1, $2, $3, $4, $5)
+             RETURNING *
+           )
+           SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
+          [user.email, user.passwordHash, user.firstName, user.lastName, user.dob])
+        return rows[0]
+      } catch (error) {
+        throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
+      }
+    },
+
+    /** For login: the user and their hash, in one query. */
+    async findByEmailWithHash (email: string): Promise<UserWithHash | undefined> {
+      const { rows } = await db.query<User & { password_hash: string }>(
+        `SELECT ${USER_COLUMNS}, u.password_hash
+           FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
+          WHERE lower(u.email) = lower($1)`, [email])
+      if (rows.length === 0) return undefined
+      const { password_hash: passwordHash, ...user } = rows[0]
+      return { user, passwordHash }
+    },
+
+    async findPasswordHash (id: number): Promise<string | undefined> {
+      const { rows } = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id])
+      return rows[0]?.password_hash
+    },
+
+    async findById (id: number): Promise<User | undefined> {
+      const { rows } = await db.query<User>(
+        `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id WHERE u.id = $1`, [id])
+      return rows[0]
+    },
+
+    /** Applies `changes` and returns the user as it now is; undefined when there is no such user. */
+    async update (id: number, changes: UserChanges): Promise<User | undefined> {
+      try {
+        const { rows } = await db.query<User>(
+          `WITH u AS (
+             UPDATE users SET
+               email = coalesce($2, email),
+               password_hash = coalesce($3, password_hash),
+               first_name = coalesce($4, first_name),
+               last_name = coalesce($5, last_name),
+               dob = coalesce($6::date, dob),
+               role = coalesce($7, role),
+               modified_at = now()
+             WHERE id = $1
+             RETURNING *
+           )
+           SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
+          [id, changes.email, changes.passwordHash, changes.firstName, changes.lastName, changes.dob, changes.role])
+        return rows[0]
+      } catch (error) {
+        throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
+      }
+    },
+
+    /** Deletes the user; their sessions and genetic profile go with them (ON DELETE CASCADE). */
+    async remove (id: number): Promise<boolean> {
+      const { rowCount } = await db.query('DELETE FROM users WHERE id = $1', [id])
+      return rowCount > 0
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// Password rules and hashing. bcrypt runs on libuv's thread pool (the async API), never on the
+// event loop; its 72-byte input limit is enforced, not silently truncated.
+import { randomBytes } from 'node:crypto'
+import bcrypt from 'bcrypt'
+import { ZxcvbnFactory } from '@zxcvbn-ts/core'
+import * as common from '@zxcvbn-ts/language-common'
+import * as english from '@zxcvbn-ts/language-en'
+
+export const MIN_PASSWORD_CHARS = 10
+export const MAX_PASSWORD_BYTES = 72
+/** zxcvbn scores 0–4; 3 is "safely unguessable: moderate protection from offline slow-hash attacks". */
+const MIN_STRENGTH = 3
+
+const strength = new ZxcvbnFactory({
+  translations: english.translations,
+  graphs: common.adjacencyGraphs,
+  dictionary: { ...common.dictionary, ...english.dictionary }
+})
+
+/** Why `password` is refused, or undefined when it is acceptable. `personal` are the user's own words. */
+export function passwordProblem (password: string, personal: string[]): string | undefined {
+  if ([...password].length < MIN_PASSWORD_CHARS) return `password must be at least ${MIN_PASSWORD_CHARS} characters`
+  const bytes = Buffer.byteLength(password)
+  if (bytes > MAX_PASSWORD_BYTES) return `password must be at most ${MAX_PASSWORD_BYTES} bytes of UTF-8 (it has ${bytes})`
+  const words = personal.flatMap((word) => [word, ...word.split(/[@._+-]/)]).filter((word) => word.length > 2)
+  const result = strength.check(password, words)
+  if (result.score >= MIN_STRENGTH) return undefined
+  const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ')
+  return `password is too easy to guess${hint === '' ? '' : `: ${hint}`}`
+}
+
+export interface Passwords {
+  hash: (password: string) => Promise<string>
+  /**
+   * Compares against `hash`, or against a dummy hash of the same cost when there is none, so an
+   * unknown email costs as much time as a wrong password and timing does not reveal accounts.
+   */
+  verify: (password: string, hash: string | undefined) => Promise<boolean>
+}
+
+export async function passwordHasher (cost: number): Promise<Passwords> {
+  const dummyHash = await bcrypt.hash(randomBytes(16).toString('hex'), cost)
+  return {
+    hash: async (password) => await bcrypt.hash(password, cost),
+    async verify (password, hash) {
+      // bcrypt ignores bytes past 72: a longer password would match the hash of its prefix.
+      const tooLong = Buffer.byteLength(password) > MAX_PASSWORD_BYTES
+      const matches = await bcrypt.compare(password, hash ?? dummyHash)
+      return matches && hash !== undefined && !tooLong
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// Sign up, log in, log out: the routes that create and end sessions.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { badRequest, unauthorized } from '../errors.js'
+import { passwordProblem } from '../passwords.js'
+import { checkDob, cleanName } from '../profile.js'
+import { ref } from '../schemas/common.js'
+import { errors } from '../schemas/responses.js'
+import { LoginBody, LogoutBody, SignupBody, TokenResponse, type User } from '../schemas/user.js'
+import { TOKEN_SECURITY } from '../plugins/docs.js'
+import { tables } from '../db/tables.js'
+
+const auth: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app
+
+  const tokenResponse = (user: User, sessionId: string, ttl: number): TokenResponse =>
+    ({ jwt_token: app.signToken(user, sessionId, ttl), token_type: 'Bearer', expires_in: ttl, user })
+
+  app.post('/', {
+    schema: {
+      operationId: 'createUser',
+      summary: 'Sign up',
+      description: 'Creates an account and logs it in. Genetic results, policy and role are set by admins only.',
+      tags: ['auth'],
+      body: SignupBody,
+      response: { 201: ref(TokenResponse), 400: errors[400], 409: errors[409], 413: errors[413], 429: errors[429] }
+    }
+  }, async (request, reply) => {
+    const body = request.body
+    const user = {
+      email: body.email,
+      firstName: cleanName(body.first_name),
+      lastName: cleanName(body.last_name),
+      dob: checkDob(body.dob)
+    }
+    const problem = passwordProblem(body.password, [user.email, user.firstName, user.lastName])
+    if (problem !== undefined) throw badRequest(`body/${problem}`)
+    const passwordHash = await app.passwords.hash(body.password)
+
+    const { created, session } = await app.db.transaction(async (tx) => {
+      const created = await tables(tx).users.create({ ...user, passwordHash })
+      return { created, session: await tables(tx).sessions.start(created.id, config.jwtTtl) }
+    })
+    request.log.info({ userId: created.id }, 'user signed up')
+    return await reply.code(201).send(tokenResponse(created, session.id, config.jwtTtl))
+  })
+
+  app.post('/login', {
+    schema: {
+      operationId: 'login',
+      summary: 'Log in',
+      description: 'Unknown email and wrong password get the same 401.',
+      tags: ['auth'],
+      body: LoginBody,
+      response: { 200: ref(TokenResponse), 400: errors[400], 401: errors[401], 413: errors[413], 429: errors[429] }
+    }
+  }, async (request) => {
+    const { email, password, remember_me: rememberMe } = request.body
+    const found = await app.data.users.findByEmailWithHash(email)
+    const valid = await app.passwords.verify(password, found?.passwordHash)
+    if (found === undefined || !valid) throw unauthorized('invalid credentials')
+
+    const { user } = found
+    const ttl = rememberMe === true ? config.jwtRememberTtl : config.jwtTtl
+    const session = await app.data.sessions.start(user.id, ttl)
+    request.log.info({ userId: user.id }, 'user logged in')
+    return tokenResponse(user, session.id, ttl)
+  })
+
+  app.post('/logout', {
+    onRequest: app.authenticate,
+    // The body is optional: no body means "this session only".
+    preValidation: async (request) => { request.body ??= {} },
+    schema: {
+      operationId: 'logout',
+      summary: 'Log out',
+      description: 'Revokes this token, or with `{"all": true}` every session of the user. The body is optional.',
+      tags: ['auth'],
+      security: TOKEN_SECURITY,
+      body: LogoutBody,
+      response: { 204: { type: 'null', description: 'Logged out' }, 400: errors[400], 401: errors[401] }
+    }
+  }, async (request, reply) => {
+    if (request.body?.all === true) {
+      await app.data.sessions.revokeAll(request.account.id)
+    } else {
+      await app.data.sessions.revoke(request.sessionId)
+    }
+    return await reply.code(204).send()
+  })
+}
+
+export default auth

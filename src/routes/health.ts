@@ -1,0 +1,38 @@
+// Probes for load balancers and orchestrators: /health says the process is up, /ready says it
+// can reach the database.
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ref } from '../schemas/common.js'
+import { ErrorResponse } from '../schemas/error.js'
+import { serviceUnavailable } from '../errors.js'
+
+const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
+
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health', {
+    schema: {
+      operationId: 'health',
+      summary: 'Is the process up?',
+      tags: ['health'],
+      response: { 200: Status }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/ready', {
+    schema: {
+      operationId: 'ready',
+      summary: 'Can the service reach its database?',
+      tags: ['health'],
+      response: { 200: Status, 503: ref(ErrorResponse) }
+    }
+  }, async () => {
+    try {
+      await app.db.query('SELECT 1')
+    } catch (error) {
+      app.log.warn({ err: error }, 'readiness check failed')
+      throw serviceUnavailable('the database is not reachable')
+    }
+    return { status: 'ok' as const }
+  })
+}
+
+export default health

@@ -1,0 +1,89 @@
+// "My account": the caller reads, changes and deletes their own account. Genetic results,
+// policy and role are read-only here.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { badRequest, unauthorized } from '../errors.js'
+import { passwordProblem } from '../passwords.js'
+import { checkDob, cleanName } from '../profile.js'
+import { ref } from '../schemas/common.js'
+import { errors } from '../schemas/responses.js'
+import { UpdateMeBody, User } from '../schemas/user.js'
+import { TOKEN_SECURITY } from '../plugins/docs.js'
+import type { UserChanges } from '../db/users.js'
+import { tables } from '../db/tables.js'
+
+const me: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+
+  app.get('/', {
+    schema: {
+      operationId: 'getMe',
+      summary: 'My account',
+      description: 'The caller\'s profile, with the policy and genetic results an admin attached.',
+      tags: ['me'],
+      security: TOKEN_SECURITY,
+      response: { 200: ref(User), 401: errors[401] }
+    }
+  }, async (request) => request.account)
+
+  const update = {
+    schema: {
+      summary: 'Change my account',
+      description: 'Partial update: send only the fields to change. Changing `email` or `password` needs ' +
+        '`current_password`; a new password ends every other session.',
+      tags: ['me'],
+      security: TOKEN_SECURITY,
+      body: UpdateMeBody,
+      response: { 200: ref(User), 400: errors[400], 401: errors[401], 409: errors[409], 413: errors[413] }
+    }
+  }
+
+  const updateHandler = async (request: { body: UpdateMeBody, account: User, sessionId: string }): Promise<User> => {
+    const { body, account } = request
+    const changes: UserChanges = {
+      email: body.email,
+      firstName: body.first_name === undefined ? undefined : cleanName(body.first_name),
+      lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
+      dob: body.dob === undefined ? undefined : checkDob(body.dob)
+    }
+    if (body.email !== undefined || body.password !== undefined) {
+      if (body.current_password === undefined) throw badRequest('body/current_password is required to change email or password')
+      const hash = await app.data.users.findPasswordHash(account.id)
+      if (!await app.passwords.verify(body.current_password, hash)) throw unauthorized('body/current_password is incorrect')
+    }
+    if (body.password !== undefined) {
+      const problem = passwordProblem(body.password, [
+        changes.email ?? account.email, changes.firstName ?? account.first_name, changes.lastName ?? account.last_name])
+      if (problem !== undefined) throw badRequest(`body/${problem}`)
+      changes.passwordHash = await app.passwords.hash(body.password)
+    }
+    const updated = await app.db.transaction(async (tx) => {
+      const t = tables(tx)
+      const user = await t.users.update(account.id, changes)
+      if (changes.passwordHash !== undefined) await t.sessions.revokeOthers(account.id, request.sessionId)
+      return user
+    })
+    // Deleted (by themself elsewhere, or by an admin) since this request was authenticated.
+    if (updated === undefined) throw unauthorized('session has ended (logged out, expired or account deleted); log in again')
+    return updated
+  }
+
+  app.put('/', { ...update, schema: { ...update.schema, operationId: 'putMe' } }, updateHandler)
+  app.patch('/', { ...update, schema: { ...update.schema, operationId: 'updateMe' } }, updateHandler)
+
+  app.delete('/', {
+    schema: {
+      operationId: 'deleteMe',
+      summary: 'Delete my account',
+      description: 'Deletes the account with its genetic data and every session.',
+      tags: ['me'],
+      security: TOKEN_SECURITY,
+      response: { 204: { type: 'null', description: 'Deleted' }, 401: errors[401] }
+    }
+  }, async (request, reply) => {
+    await app.data.users.remove(request.account.id)
+    request.log.info({ userId: request.account.id }, 'user deleted their account')
+    return await reply.code(204).send()
+  })
+}
+
+export default me

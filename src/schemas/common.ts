@@ -1,0 +1,16 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/** A reference to a shared schema (registered with `app.addSchema`), typed as the schema itself. */
+export function ref<T extends TSchema> (schema: T): ReturnType<typeof Type.Unsafe<Static<T>>> {
+  return Type.Unsafe<Static<T>>(Type.Ref(schema.$id as string))
+}
+
+/** `type: [T, "null"]`: one schema for "a value or null", which both Ajv and the serializer read fast. */
+export function Nullable<T extends TSchema> (schema: T): ReturnType<typeof Type.Unsafe<Static<T> | null>> {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] })
+}
+
+/** A string enum as `enum: [...]`, which OpenAPI tools read better than `anyOf` of constants. */
+export function StringEnum<const T extends string[]> (values: T, options: Record<string, unknown> = {}): ReturnType<typeof Type.Unsafe<T[number]>> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
+}

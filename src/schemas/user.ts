@@ -1,0 +1,76 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Nullable, StringEnum, ref } from './common.js'
+
+// Field rules, each defined once and reused by signup, /me and the admin routes.
+
+/** 1–128 characters once the spaces around it are trimmed, and no control characters anywhere. */
+export const NAME_PATTERN = '^ *[^\\s\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,126}[^\\s\\u0000-\\u001F\\u007F-\\u009F])? *$'
+
+export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Unique whatever its case', examples: ['ada@example.com'] })
+export const Name = Type.String({ pattern: NAME_PATTERN, description: '1 to 128 characters after trimming spaces, no control characters', examples: ['Ada'] })
+export const Dob = Type.String({ format: 'date', description: 'Date of birth, YYYY-MM-DD, not in the future', examples: ['1990-04-17'] })
+export const NewPassword = Type.String({
+  minLength: 10,
+  maxLength: 72,
+  description: 'At least 10 characters and at most 72 bytes of UTF-8 (bcrypt\'s limit), and hard to guess: ' +
+    'common passwords, keyboard runs and passwords built from your email or names are refused',
+  examples: ['violet-Harbor-93-kettle']
+})
+export const Role = StringEnum(['user', 'admin'], { description: 'Only an admin can change it' })
+
+export const User = Type.Object({
+  id: Type.Integer({ examples: [42] }),
+  email: Type.String({ examples: ['ada@example.com'] }),
+  first_name: Type.String({ examples: ['Ada'] }),
+  last_name: Type.String({ examples: ['Lovelace'] }),
+  dob: Type.String({ format: 'date', examples: ['1990-04-17'] }),
+  role: Role,
+  policy: Nullable(Type.String({ description: 'Insurance policy number, set by an admin', examples: ['POL-2024-000123'] })),
+  genetic_result: Nullable(Type.Object({}, {
+    additionalProperties: true,
+    description: 'Genetic results, set by an admin; null until then',
+    examples: [{ BRCA1: 'negative', APOE: 'e3/e3' }]
+  })),
+  created_at: Type.String({ format: 'date-time' }),
+  modified_at: Type.String({ format: 'date-time' })
+}, { $id: 'User', title: 'User', additionalProperties: false })
+export type User = Static<typeof User>
+
+export const TokenResponse = Type.Object({
+  jwt_token: Type.String({ description: 'Send it back in the `api-token` header or as `Authorization: Bearer <token>`' }),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the token expires', examples: [3600] }),
+  user: ref(User)
+}, { $id: 'Token', title: 'Token', additionalProperties: false })
+export type TokenResponse = Static<typeof TokenResponse>
+
+export const SignupBody = Type.Object({
+  email: Email,
+  password: NewPassword,
+  first_name: Name,
+  last_name: { ...Name, examples: ['Lovelace'] },
+  dob: Dob
+}, { additionalProperties: false })
+export type SignupBody = Static<typeof SignupBody>
+
+export const LoginBody = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 254, examples: ['ada@example.com'] }),
+  password: Type.String({ minLength: 1, maxLength: 1024, examples: ['violet-Harbor-93-kettle'] }),
+  remember_me: Type.Optional(Type.Boolean({ default: false, description: 'Ask for a long-lived token (JWT_REMEMBER_TTL instead of JWT_TTL)' }))
+}, { additionalProperties: false })
+export type LoginBody = Static<typeof LoginBody>
+
+export const LogoutBody = Type.Object({
+  all: Type.Optional(Type.Boolean({ default: false, description: 'Revoke every session of this user, not only this token' }))
+}, { additionalProperties: false })
+export type LogoutBody = Static<typeof LogoutBody>
+
+export const UpdateMeBody = Type.Object({
+  first_name: Type.Optional(Name),
+  last_name: Type.Optional(Name),
+  dob: Type.Optional(Dob),
+  email: Type.Optional(Email),
+  password: Type.Optional(NewPassword),
+  current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Required to change email or password' }))
+}, { additionalProperties: false, minProperties: 1 })
+export type UpdateMeBody = Static<typeof UpdateMeBody>

@@ -1,0 +1,28 @@
+// Reads the configuration, builds the app, listens, and drains on SIGTERM. Nothing else.
+import closeWithGrace from 'close-with-grace'
+import { buildApp, loggerOptions } from './app.js'
+import { loadConfig, readDotEnv } from './config.js'
+import { schemaStatus } from './db/migrations.js'
+import { failWith } from './cli/fail.js'
+
+try {
+  readDotEnv()
+  const config = loadConfig()
+  const pretty = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}
+  const app = await buildApp(config, { logger: { ...loggerOptions(config) as object, ...pretty } })
+  for (const warning of config.warnings) app.log.warn(warning)
+
+  const schema = await schemaStatus(app.db)
+  if (schema.current < schema.latest) {
+    await app.close()
+    throw new Error(`the database schema is at version ${schema.current} but this code needs ${schema.latest}: run \`make migrate\` first`)
+  }
+
+  closeWithGrace({ delay: 10_000, logger: app.log }, async ({ err }) => {
+    if (err !== undefined) app.log.error({ err }, 'closing after an unexpected error')
+    await app.close()
+  })
+  await app.listen({ port: config.port, host: config.host })
+} catch (error) {
+  failWith(error)
+}

@@ -1,0 +1,88 @@
+// How requests are validated. Bodies are strict: no type coercion and no silent removal of
+// unknown fields (Fastify's defaults do both), so `"first_name": 12` or an extra `role` is a 400.
+// Query strings and path parameters arrive as text, so those are still coerced.
+import { Ajv, type ErrorObject, type Options } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import type { FastifyServerOptions, FastifySchemaCompiler } from 'fastify'
+import { NAME_PATTERN } from './schemas/user.js'
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
+
+const COMMON: Options = { useDefaults: true, allErrors: false, strict: true }
+
+function ajvFor (options: Options, externalSchemas: Record<string, unknown>): Ajv {
+  const ajv = new Ajv({ ...COMMON, ...options })
+  addFormats(ajv)
+  for (const schema of Object.values(externalSchemas)) ajv.addSchema(schema as object)
+  return ajv
+}
+
+export const schemaController: FastifyServerOptions['schemaController'] = {
+  compilersFactory: {
+    buildValidator (externalSchemas: Record<string, unknown>) {
+      const body = ajvFor({ coerceTypes: false, removeAdditional: false }, externalSchemas)
+      const text = ajvFor({ coerceTypes: 'array', removeAdditional: true }, externalSchemas)
+      const compiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+        (httpPart === 'body' ? body : text).compile(schema as object)
+      return compiler as never
+    }
+  }
+}
+
+/** Fields a customer can never write; naming them tells the caller why they were refused. */
+const ADMIN_ONLY = new Set(['role', 'policy', 'genetic_result'])
+const SERVER_SET = new Set(['id', 'created_at', 'modified_at'])
+
+const PATTERN_MESSAGES: Record<string, string> = {
+  [NAME_PATTERN]: 'must be 1 to 128 characters (spaces around it are trimmed) with no control characters'
+}
+
+const FORMAT_MESSAGES: Record<string, string> = {
+  email: 'must be a valid email address',
+  date: 'must be a real date written YYYY-MM-DD',
+  'date-time': 'must be a date and time in RFC 3339 form'
+}
+
+const ARTICLE: Record<string, string> = { integer: 'an integer', object: 'an object', array: 'an array' }
+
+/** Turns the first Ajv error into one sentence that names the field: `body/email must be …`. */
+export function formatValidationError (error: ErrorObject, dataVar: string): string {
+  const at = dataVar + error.instancePath
+  const params = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'required':
+      return `${at}/${String(params.missingProperty)} is required`
+    case 'additionalProperties': {
+      const field = String(params.additionalProperty)
+      if (ADMIN_ONLY.has(field)) return `${at}/${field} cannot be set here: only an admin can change it`
+      if (SERVER_SET.has(field)) return `${at}/${field} is set by the server and cannot be changed`
+      return `${at}/${field} is not a known field`
+    }
+    case 'type': {
+      const type = String(params.type).split(',')[0]
+      return `${at} must be ${ARTICLE[type] ?? `a ${type}`}`
+    }
+    case 'format':
+      return `${at} ${FORMAT_MESSAGES[String(params.format)] ?? `must be a valid ${String(params.format)}`}`
+    case 'pattern':
+      return `${at} ${PATTERN_MESSAGES[String(params.pattern)] ?? 'has characters that are not allowed'}`
+    case 'minLength':
+      return `${at} must be at least ${String(params.limit)} characters`
+    case 'maxLength':
+      return `${at} must be at most ${String(params.limit)} characters`
+    case 'minimum':
+      return `${at} must be at least ${String(params.limit)}`
+    case 'maximum':
+      return `${at} must be at most ${String(params.limit)}`
+    case 'minProperties':
+      return `${at} must contain at least one field to change`
+    case 'enum':
+      return `${at} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`
+    default:
+      return `${at} ${error.message ?? 'is invalid'}`
+  }
+}
+
+export const schemaErrorFormatter: FastifyServerOptions['schemaErrorFormatter'] = (errors, dataVar) =>
+  new Error(formatValidationError(errors[0] as ErrorObject, dataVar))

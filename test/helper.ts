@@ -1,0 +1,107 @@
+// Test scaffolding: an app on a database of its own. With TEST_DATABASE_URL, each test file
+// gets a fresh PostgreSQL database it creates and drops; without it, an in-memory embedded one
+// started from a migrated snapshot (initdb runs once per suite, not once per file).
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type BuildOptions } from '../src/app.js'
+import { loadConfig, type Config, type Env } from '../src/config.js'
+import { openDatabase, type Database } from '../src/db/database.js'
+import { migrate } from '../src/db/migrations.js'
+import type { TokenResponse, User } from '../src/schemas/user.js'
+
+export interface Test {
+  teardown: (fn: () => unknown) => void
+}
+
+export const TEST_SECRET = 'a-test-secret-that-is-at-least-32-bytes-long'
+export const PASSWORD = 'violet-Harbor-93-kettle'
+
+export function testConfig (env: Env = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_SECRET,
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    TEST_DATABASE_URL: process.env.TEST_DATABASE_URL,
+    ...env
+  })
+}
+
+const SNAPSHOT_DIR = 'node_modules/.cache/dna-api'
+
+/** A migrated embedded database, from a snapshot keyed by the migration files' contents. */
+async function embeddedDatabase (): Promise<Database> {
+  const hash = createHash('sha256')
+  for (const file of readdirSync('sql').sort()) hash.update(file).update(readFileSync(join('sql', file)))
+  const snapshot = join(SNAPSHOT_DIR, `pglite-${hash.digest('hex').slice(0, 16)}.tar`)
+  if (existsSync(snapshot)) {
+    return await openDatabase({ dataDir: 'memory', loadDataDir: new Blob([readFileSync(snapshot)]) })
+  }
+  const db = await openDatabase({ dataDir: 'memory' })
+  await migrate(db)
+  const dump = await (db.dump as () => Promise<Blob>)()
+  mkdirSync(SNAPSHOT_DIR, { recursive: true })
+  // Written aside and renamed, so a test file running in parallel never reads half a snapshot.
+  const partial = `${snapshot}.${process.pid}`
+  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
+  renameSync(partial, snapshot)
+  return db
+}
+
+/** A database for one test file, migrated, and gone when the file's tests end. */
+export async function testDatabase (t: Test, config = testConfig()): Promise<Database> {
+  if (config.testDatabaseUrl === undefined) {
+    const db = await embeddedDatabase()
+    t.teardown(async () => await db.close())
+    return db
+  }
+  const name = `dna_api_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: config.testDatabaseUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  const url = new URL(config.testDatabaseUrl)
+  url.pathname = `/${name}`
+  const db = await openDatabase({ url: url.toString() })
+  await migrate(db)
+  t.teardown(async () => {
+    await db.close()
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
+    await admin.end()
+  })
+  return db
+}
+
+/** Empties every table, so each test starts from clean data. */
+export async function resetData (db: Database): Promise<void> {
+  await db.query('TRUNCATE users, sessions, genetic_profiles RESTART IDENTITY CASCADE')
+}
+
+export async function buildTestApp (t: Test, db: Database, env: Env = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig(env), { logger: false, db, ...options })
+  t.teardown(async () => await app.close())
+  return app
+}
+
+export interface SignedUp {
+  token: string
+  user: User
+}
+
+let counter = 0
+
+export async function signUp (app: FastifyInstance, fields: Record<string, unknown> = {}): Promise<SignedUp> {
+  counter += 1
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users',
+    payload: { email: `user${counter}@example.com`, password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17', ...fields }
+  })
+  if (response.statusCode !== 201) throw new Error(`signup failed: ${response.statusCode} ${response.body}`)
+  const body = response.json<TokenResponse>()
+  return { token: body.jwt_token, user: body.user }
+}
+
+export const auth = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
