@@ -74,9 +74,12 @@ export async function testDatabase (t: Test, config = testConfig()): Promise<Dat
   return db
 }
 
-/** Empties every table, so each test starts from clean data. */
+/** Empties every table but the migrations' own, so each test starts from clean data. */
 export async function resetData (db: Database): Promise<void> {
-  await db.query('TRUNCATE users, sessions, genetic_profiles RESTART IDENTITY CASCADE')
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT quote_ident(tablename) AS name FROM pg_tables
+      WHERE schemaname = current_schema() AND tablename <> 'schemaversion'`)
+  await db.query(`TRUNCATE ${rows.map((row) => row.name).join(', ')} RESTART IDENTITY CASCADE`)
 }
 
 export async function buildTestApp (t: Test, db: Database, env: Env = {}, options: BuildOptions = {}): Promise<FastifyInstance> {

@@ -1,0 +1,53 @@
+# Every target does its own set-up: on a fresh clone `make run` and `make test` just work.
+# Without DATABASE_URL the service uses the embedded PostgreSQL under ./data.
+
+SHELL := /bin/bash
+SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
+
+.PHONY: install build migrate run dev test lint typecheck openapi openapi-check admin clean
+
+install: node_modules/.package-lock.json
+
+# npm writes this file on every install: it is newer than the lockfile once dependencies match it.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
+
+build: dist/.built
+
+dist/.built: node_modules/.package-lock.json $(SOURCES)
+	rm -rf dist
+	npx tsc -p tsconfig.build.json
+	touch $@
+
+## migrate: bring the database to the latest schema; `make migrate TO=0` undoes every migration
+migrate: build
+	node dist/cli/migrate.js $(TO)
+
+## run: install, build, migrate and serve on $PORT (3000)
+run: migrate
+	node dist/server.js
+
+## dev: serve from the TypeScript sources, restarting on change
+dev: migrate
+	npx tsx watch src/server.ts
+
+## test: the tap suite with 100% coverage; embedded database, or PostgreSQL when TEST_DATABASE_URL is set
+test: install
+	npx tap
+
+lint: install
+	npx eslint .
+
+typecheck: install
+	npx tsc -p tsconfig.json
+
+## openapi: regenerate openapi/openapi.json from the route schemas
+openapi: build
+	node dist/cli/openapi.js
+
+## openapi-check: fail when the committed openapi/openapi.json differs from what the code emits
+openapi-check: build
+	node dist/cli/openapi.js --check
+
+clean:
+	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api
