@@ -12,6 +12,8 @@ import errors from './plugins/errors.js'
 import database from './plugins/database.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
+import rateLimits from './plugins/rate-limits.js'
+import housekeeping from './plugins/housekeeping.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
 import pages from './plugins/pages.js'
@@ -58,6 +60,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(database, { db: options.db })
   await app.register(inputGuard)
   await app.register(passwords)
+  await app.register(rateLimits)
+  await app.register(housekeeping)
   await app.register(auth)
   await app.register(docs)
   await app.register(pages)

@@ -1,4 +1,5 @@
 import type { Queryable } from './database.js'
+import { rateLimitsTable } from './rate-limits.js'
 import { sessionsTable } from './sessions.js'
 import { usersTable } from './users.js'
 
@@ -6,7 +7,8 @@ import { usersTable } from './users.js'
 export function tables (db: Queryable) {
   return {
     users: usersTable(db),
-    sessions: sessionsTable(db)
+    sessions: sessionsTable(db),
+    rateLimits: rateLimitsTable(db)
   }
 }
 
