@@ -41,6 +41,10 @@ lint: install
 typecheck: install
 	npx tsc -p tsconfig.json
 
+## admin: make an existing user an admin (`make admin EMAIL=…`), or demote one (`ROLE=user`)
+admin: build
+	node dist/cli/admin.js --email "$(EMAIL)" --role "$(or $(ROLE),admin)"
+
 ## openapi: regenerate openapi/openapi.json from the route schemas
 openapi: build
 	node dist/cli/openapi.js

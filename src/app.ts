@@ -8,17 +8,22 @@ import type { Database } from './db/database.js'
 import { schemaController, schemaErrorFormatter } from './validation.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
+import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
 import errors from './plugins/errors.js'
 import securityHeaders from './plugins/security-headers.js'
 import database from './plugins/database.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
+import rateLimits from './plugins/rate-limits.js'
+import housekeeping from './plugins/housekeeping.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
 import pages from './plugins/pages.js'
 import healthRoutes from './routes/health.js'
 import authRoutes from './routes/auth.js'
 import meRoutes from './routes/me.js'
+import userRoutes from './routes/users.js'
+import auditRoutes from './routes/audit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,7 +57,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -61,6 +66,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(database, { db: options.db })
   await app.register(inputGuard)
   await app.register(passwords)
+  await app.register(rateLimits)
+  await app.register(housekeeping)
   await app.register(auth)
   await app.register(docs)
   await app.register(pages)
@@ -69,6 +76,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/v1/users' })
   await app.register(meRoutes, { prefix: '/api/v1/users/me' })
+  await app.register(userRoutes, { prefix: '/api/v1/users' })
+  await app.register(auditRoutes, { prefix: '/api/v1/audit' })
 
   return app
 }

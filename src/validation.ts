@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject, type Options } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifyServerOptions, FastifySchemaCompiler } from 'fastify'
 import { NAME_PATTERN } from './schemas/user.js'
+import { POLICY_PATTERN } from './schemas/admin.js'
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -30,12 +31,17 @@ export const schemaController: FastifyServerOptions['schemaController'] = {
   }
 }
 
-/** Fields a customer can never write; naming them tells the caller why they were refused. */
-const ADMIN_ONLY = new Set(['role', 'policy', 'genetic_result'])
+/** Fields a customer can never write; naming them, and where they are written, tells the caller why. */
+const ADMIN_ONLY: Record<string, string> = {
+  role: 'an admin sets it with PATCH /api/v1/users/{id}',
+  policy: 'an admin sets it with PUT /api/v1/users/{id}/genetics',
+  genetic_result: 'an admin sets it with PUT /api/v1/users/{id}/genetics'
+}
 const SERVER_SET = new Set(['id', 'created_at', 'modified_at'])
 
 const PATTERN_MESSAGES: Record<string, string> = {
-  [NAME_PATTERN]: 'must be 1 to 128 characters (spaces around it are trimmed) with no control characters'
+  [NAME_PATTERN]: 'must be 1 to 128 characters (spaces around it are trimmed) with no control characters',
+  [POLICY_PATTERN]: 'must be 1 to 128 printable ASCII characters, not starting or ending with a space'
 }
 
 const FORMAT_MESSAGES: Record<string, string> = {
@@ -55,7 +61,7 @@ export function formatValidationError (error: ErrorObject, dataVar: string): str
       return `${at}/${String(params.missingProperty)} is required`
     case 'additionalProperties': {
       const field = String(params.additionalProperty)
-      if (ADMIN_ONLY.has(field)) return `${at}/${field} cannot be set here: only an admin can change it`
+      if (field in ADMIN_ONLY) return `${at}/${field} cannot be set here: ${ADMIN_ONLY[field]}`
       if (SERVER_SET.has(field)) return `${at}/${field} is set by the server and cannot be changed`
       return `${at}/${field} is not a known field`
     }

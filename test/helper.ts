@@ -108,3 +108,10 @@ export async function signUp (app: FastifyInstance, fields: Record<string, unkno
 }
 
 export const auth = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
+
+/** Makes a user an admin directly in the database (what `make admin` does), returning their token. */
+export async function signUpAdmin (app: FastifyInstance, db: Database, fields: Record<string, unknown> = {}): Promise<SignedUp> {
+  const admin = await signUp(app, fields)
+  await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id])
+  return { ...admin, user: { ...admin.user, role: 'admin' } }
+}

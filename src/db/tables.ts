@@ -1,4 +1,7 @@
+import { auditLogTable } from './audit-log.js'
 import type { Queryable } from './database.js'
+import { geneticProfilesTable } from './genetic-profiles.js'
+import { rateLimitsTable } from './rate-limits.js'
 import { sessionsTable } from './sessions.js'
 import { usersTable } from './users.js'
 
@@ -6,7 +9,10 @@ import { usersTable } from './users.js'
 export function tables (db: Queryable) {
   return {
     users: usersTable(db),
-    sessions: sessionsTable(db)
+    sessions: sessionsTable(db),
+    rateLimits: rateLimitsTable(db),
+    geneticProfiles: geneticProfilesTable(db),
+    auditLog: auditLogTable(db)
   }
 }
 

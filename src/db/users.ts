@@ -98,6 +98,36 @@ export function usersTable (db: Queryable) {
       }
     },
 
+    /**
+     * A keyset page: up to `limit` users after `afterId`, in id order, which new signups cannot
+     * disturb and which costs the same on page 5 000 as on page 1 (no OFFSET).
+     * `email` keeps the users whose email contains it, whatever the case.
+     */
+    async page (options: { afterId: number, email?: string, limit: number }): Promise<User[]> {
+      const { rows } = await db.query<User>(
+        `SELECT ${USER_COLUMNS}
+           FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
+          WHERE u.id > $1 AND ($2::text IS NULL OR strpos(lower(u.email), lower($2)) > 0)
+          ORDER BY u.id
+          LIMIT $3`,
+        [options.afterId, options.email, options.limit])
+      return rows
+    },
+
+    /**
+     * Whether the user is an admin and how many other admins there are. Inside a transaction it
+     * first takes a lock that every such check shares, so two admins demoting themselves at the
+     * same moment cannot both see the other one and leave no admin at all.
+     */
+    async adminStanding (id: number): Promise<{ isAdmin: boolean, otherAdmins: number } | undefined> {
+      await db.query("SELECT pg_advisory_xact_lock(hashtext('dna-api:admins'))")
+      const { rows } = await db.query<{ isAdmin: boolean, otherAdmins: number }>(
+        `SELECT role = 'admin' AS "isAdmin",
+                (SELECT count(*)::integer FROM users WHERE role = 'admin' AND id <> $1) AS "otherAdmins"
+           FROM users WHERE id = $1`, [id])
+      return rows[0]
+    },
+
     /** Deletes the user; their sessions and genetic profile go with them (ON DELETE CASCADE). */
     async remove (id: number): Promise<boolean> {
       const { rowCount } = await db.query('DELETE FROM users WHERE id = $1', [id])

@@ -35,6 +35,8 @@ declare module 'fastify' {
   }
 }
 
+export const SESSION_ENDED = 'session has ended (logged out, expired or account deleted); log in again'
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const BEARER = /^Bearer +(\S+)$/i
 
@@ -78,7 +80,7 @@ async function auth (app: FastifyInstance): Promise<void> {
     }
     if (!isClaims(claims)) throw unauthorized('invalid token')
     const account = await app.data.sessions.findUser(claims.sid, Number(claims.sub))
-    if (account === undefined) throw unauthorized('session has ended (logged out, expired or account deleted); log in again')
+    if (account === undefined) throw unauthorized(SESSION_ENDED)
     request.account = account
     request.sessionId = claims.sid
   })

@@ -27,6 +27,7 @@ async function docs (app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'auth', description: 'Sign up, log in, log out' },
         { name: 'me', description: 'The account of the caller' },
+        { name: 'admin', description: 'User management, genetic results and the audit log; admins only (a user may read their own record)' },
         { name: 'health', description: 'Liveness and readiness probes' }
       ],
       components: {

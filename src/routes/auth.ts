@@ -4,7 +4,7 @@ import { badRequest, unauthorized } from '../errors.js'
 import { passwordProblem } from '../passwords.js'
 import { checkDob, cleanName } from '../profile.js'
 import { ref } from '../schemas/common.js'
-import { errors } from '../schemas/responses.js'
+import { errors, rateLimited } from '../schemas/responses.js'
 import { LoginBody, LogoutBody, SignupBody, TokenResponse, type User } from '../schemas/user.js'
 import { TOKEN_SECURITY } from '../plugins/docs.js'
 import { tables } from '../db/tables.js'
@@ -16,13 +16,14 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     ({ jwt_token: app.signToken(user, sessionId, ttl), token_type: 'Bearer', expires_in: ttl, user })
 
   app.post('/', {
+    config: { rateLimit: app.authRateLimit },
     schema: {
       operationId: 'createUser',
       summary: 'Sign up',
       description: 'Creates an account and logs it in. Genetic results, policy and role are set by admins only.',
       tags: ['auth'],
       body: SignupBody,
-      response: { 201: ref(TokenResponse), 400: errors[400], 409: errors[409], 413: errors[413], 429: errors[429] }
+      response: { 201: ref(TokenResponse), 400: errors[400], 409: errors[409], 413: errors[413], 429: rateLimited }
     }
   }, async (request, reply) => {
     const body = request.body
@@ -45,13 +46,17 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/login', {
+    config: { rateLimit: app.authRateLimit },
+    preHandler: app.loginLockout.check,
     schema: {
       operationId: 'login',
       summary: 'Log in',
-      description: 'Unknown email and wrong password get the same 401.',
+      description: 'Unknown email and wrong password get the same 401. After LOGIN_MAX_FAILURES (3) consecutive ' +
+        'failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every ' +
+        'attempt gets 429 with Retry-After, even with the right password. A successful login resets the count.',
       tags: ['auth'],
       body: LoginBody,
-      response: { 200: ref(TokenResponse), 400: errors[400], 401: errors[401], 413: errors[413], 429: errors[429] }
+      response: { 200: ref(TokenResponse), 400: errors[400], 401: errors[401], 413: errors[413], 429: rateLimited }
     }
   }, async (request) => {
     const { email, password, remember_me: rememberMe } = request.body
@@ -59,6 +64,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     const valid = await app.passwords.verify(password, found?.passwordHash)
     if (found === undefined || !valid) throw unauthorized('invalid credentials')
 
+    await app.loginLockout.reset(request)
     const { user } = found
     const ttl = rememberMe === true ? config.jwtRememberTtl : config.jwtTtl
     const session = await app.data.sessions.start(user.id, ttl)

@@ -9,7 +9,8 @@ import { errors } from '../schemas/responses.js'
 import { UpdateMeBody, User } from '../schemas/user.js'
 import { TOKEN_SECURITY } from '../plugins/docs.js'
 import type { UserChanges } from '../db/users.js'
-import { tables } from '../db/tables.js'
+import { changeAccount, deleteAccount } from '../accounts.js'
+import { SESSION_ENDED } from '../plugins/auth.js'
 
 const me: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
@@ -56,14 +57,9 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       if (problem !== undefined) throw badRequest(`body/${problem}`)
       changes.passwordHash = await app.passwords.hash(body.password)
     }
-    const updated = await app.db.transaction(async (tx) => {
-      const t = tables(tx)
-      const user = await t.users.update(account.id, changes)
-      if (changes.passwordHash !== undefined) await t.sessions.revokeOthers(account.id, request.sessionId)
-      return user
-    })
+    const updated = await changeAccount(app.db, account.id, changes, { actorId: account.id, keepSessionId: request.sessionId })
     // Deleted (by themself elsewhere, or by an admin) since this request was authenticated.
-    if (updated === undefined) throw unauthorized('session has ended (logged out, expired or account deleted); log in again')
+    if (updated === undefined) throw unauthorized(SESSION_ENDED)
     return updated
   }
 
@@ -77,10 +73,11 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Deletes the account with its genetic data and every session.',
       tags: ['me'],
       security: TOKEN_SECURITY,
-      response: { 204: { type: 'null', description: 'Deleted' }, 401: errors[401] }
+      response: { 204: { type: 'null', description: 'Deleted' }, 401: errors[401], 409: { ...errors[409], description: 'The last admin cannot delete their own account' } }
     }
   }, async (request, reply) => {
-    await app.data.users.remove(request.account.id)
+    // Already gone if deleted elsewhere since this request was authenticated: the outcome is the same.
+    await deleteAccount(app.db, request.account.id, request.account.id)
     request.log.info({ userId: request.account.id }, 'user deleted their account')
     return await reply.code(204).send()
   })

@@ -1,0 +1,66 @@
+// Changes to an account that must happen together: the change itself, the sessions it ends,
+// the rule that the service keeps at least one admin, and the audit entry. Shared by the
+// customer's own routes, the admin routes and the command line.
+import { conflict } from './errors.js'
+import type { Database } from './db/database.js'
+import { tables } from './db/tables.js'
+import type { UserChanges } from './db/users.js'
+import type { User } from './schemas/user.js'
+
+const FIELD_NAMES: Record<keyof UserChanges, string> = {
+  email: 'email',
+  passwordHash: 'password',
+  firstName: 'first_name',
+  lastName: 'last_name',
+  dob: 'dob',
+  role: 'role'
+}
+
+/** The API names of the fields a change sets, for the audit log (never their values). */
+export function changedFields (changes: UserChanges): string[] {
+  return (Object.keys(FIELD_NAMES) as Array<keyof UserChanges>)
+    .filter((key) => changes[key] !== undefined)
+    .map((key) => FIELD_NAMES[key])
+}
+
+export const LAST_ADMIN = 'this is the last admin account: make another user an admin first'
+
+export interface ChangeOptions {
+  /** Who makes the change: the user themself, an admin, or null for the command line. */
+  actorId: number | null
+  /** On a password change, the session that stays logged in (the one making the change). */
+  keepSessionId?: string
+}
+
+/** Applies `changes`; undefined when the user does not exist. 409 when it would leave no admin. */
+export async function changeAccount (db: Database, userId: number, changes: UserChanges, options: ChangeOptions): Promise<User | undefined> {
+  return await db.transaction(async (tx) => {
+    const t = tables(tx)
+    if (changes.role === 'user') {
+      const standing = await t.users.adminStanding(userId)
+      if (standing?.isAdmin === true && standing.otherAdmins === 0) throw conflict(LAST_ADMIN)
+    }
+    const user = await t.users.update(userId, changes)
+    if (user === undefined) return undefined
+    if (changes.passwordHash !== undefined) {
+      // A new password ends every other session: whoever knew the old one is logged out.
+      if (options.keepSessionId === undefined) await t.sessions.revokeAll(userId)
+      else await t.sessions.revokeOthers(userId, options.keepSessionId)
+    }
+    await t.auditLog.record({ actorId: options.actorId, action: 'user.update', targetId: userId, fields: changedFields(changes) })
+    return user
+  })
+}
+
+/** Deletes the account with its sessions and genetic data; false when it was already gone. 409 for the last admin. */
+export async function deleteAccount (db: Database, userId: number, actorId: number | null): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const t = tables(tx)
+    const standing = await t.users.adminStanding(userId)
+    if (standing === undefined) return false
+    if (standing.isAdmin && standing.otherAdmins === 0) throw conflict(LAST_ADMIN)
+    await t.users.remove(userId)
+    await t.auditLog.record({ actorId, action: 'user.delete', targetId: userId })
+    return true
+  })
+}

@@ -1,0 +1,33 @@
+// Deletes what has expired (sessions, rate-limit counters) every ten minutes. Every instance
+// runs it; the deletes are idempotent, so running them on several instances is harmless.
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+
+export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    housekeeping: () => Promise<{ sessions: number, counters: number }>
+  }
+}
+
+async function housekeeping (app: FastifyInstance): Promise<void> {
+  app.decorate('housekeeping', async () => {
+    const sessions = await app.data.sessions.deleteExpired()
+    const counters = await app.data.rateLimits.deleteExpired()
+    app.log.debug({ sessions, counters }, 'expired sessions and rate-limit counters deleted')
+    return { sessions, counters }
+  })
+
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onReady', async () => {
+    timer = setInterval(() => {
+      app.housekeeping().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed; will retry'))
+    }, HOUSEKEEPING_INTERVAL_MS)
+    // Never the reason the process stays alive.
+    timer.unref()
+  })
+  app.addHook('onClose', async () => clearInterval(timer))
+}
+
+export default fp(housekeeping, { name: 'housekeeping', dependencies: ['database'] })

@@ -1,0 +1,33 @@
+// The audit log, for admins: newest first, with a cursor, optionally about one user.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { decodeCursor, encodeCursor } from '../cursor.js'
+import { TOKEN_SECURITY } from '../plugins/docs.js'
+import { AuditPage, AuditQuery } from '../schemas/admin.js'
+import { ref } from '../schemas/common.js'
+import { errors } from '../schemas/responses.js'
+
+const audit: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    onRequest: app.authenticate,
+    preHandler: app.requireAdmin,
+    schema: {
+      operationId: 'listAudit',
+      summary: 'Read the audit log',
+      description: '**Admin only** (403 for other users). Admin reads of other users and every change to a user, a role ' +
+        'or a genetic profile, newest first: when, who, what, to whom, and which fields (never their values). ' +
+        'Pass `next_cursor` back as `cursor` for older entries.',
+      tags: ['admin'],
+      security: TOKEN_SECURITY,
+      querystring: AuditQuery,
+      response: { 200: ref(AuditPage), 400: errors[400], 401: errors[401], 403: { ...errors[403], description: 'The caller is not an admin' } }
+    }
+  }, async (request) => {
+    const { limit = 20, cursor, user_id: targetId } = request.query
+    const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor)
+    const found = await app.data.auditLog.page({ beforeId, targetId, limit: limit + 1 })
+    const entries = found.slice(0, limit)
+    return { entries, next_cursor: found.length > limit ? encodeCursor('audit', entries[entries.length - 1].id) : null }
+  })
+}
+
+export default audit
