@@ -110,8 +110,8 @@ async function logIn (page: Page, email: string, password: string, { remember = 
   await page.getByRole('button', { name: 'Log in' }).click()
 }
 
-async function screenshot (page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true })
+async function screenshot (page: Page, name: string, { fullPage = true } = {}): Promise<void> {
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage })
 }
 
 t.test('signing up checks the fields, shows the server\'s message by its field, and lands on the account logged in', async (t) => {
@@ -337,7 +337,7 @@ t.test('deleting the account asks first, then ends at the login page, where the 
   t.equal(kept.length, 1, 'nothing is deleted without confirmation')
 
   await page.getByRole('button', { name: 'Delete my account…' }).click()
-  await screenshot(page, 'stats-delete-dialog')
+  await screenshot(page, 'stats-delete-dialog', { fullPage: false })
   await dialog.getByRole('button', { name: 'Delete permanently' }).click()
   await at(t, page, '/login.html')
   t.equal(await page.locator('#notice').textContent(), 'Your account has been deleted.')
@@ -448,7 +448,8 @@ t.test('wrong credentials do not say which was wrong; after three the account is
   const first = await countdown.textContent()
   t.match(first, /^0:0[1-4]$/)
   await screenshot(page, 'login-locked')
-  await page.waitForFunction(`document.getElementById('lock-countdown').textContent !== ${JSON.stringify(first)}`)
+  // (waitForFunction would evaluate a string in the page, which its CSP rightly forbids.)
+  await page.locator('#lock-countdown', { hasNotText: first ?? '' }).waitFor()
   t.ok(await button.isDisabled(), 'still disabled while counting down')
 
   await lock.waitFor({ state: 'hidden' })
@@ -465,5 +466,12 @@ t.test('Swagger UI renders at /docs under its own policy, with no CSP violation'
   await page.locator('.swagger-ui .info .title').filter({ hasText: 'dna-api' }).waitFor()
   await page.locator('.opblock-summary-path', { hasText: '/api/v1/users/me' }).first().waitFor()
   await screenshot(page, 'docs')
+
+  // "Try it out" calls the API from the page, which its connect-src must allow.
+  const health = page.locator('.opblock', { has: page.locator('.opblock-summary-path', { hasText: /^\/health$/ }) })
+  await health.locator('.opblock-summary').click()
+  await health.getByRole('button', { name: 'Try it out' }).click()
+  await health.getByRole('button', { name: 'Execute' }).click()
+  await health.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor()
   assertClean(t, watch)
 })
