@@ -43,7 +43,8 @@ const REPORT_CSP_VIOLATIONS = `document.addEventListener('securitypolicyviolatio
 })`
 
 async function newContext (t: Test): Promise<{ context: BrowserContext, watch: Watch }> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1000, height: 800 } })
+  // A fixed locale: the pages format dates in the browser's language, and the tests read them.
+  const context = await browser.newContext({ baseURL, locale: 'en-US', viewport: { width: 1000, height: 800 } })
   t.teardown(async () => await context.close())
   // Every wait is on a condition; this only bounds how long a broken page takes to fail.
   context.setDefaultTimeout(10_000)
