@@ -70,6 +70,11 @@ async function securityHeaders (app: FastifyInstance): Promise<void> {
     // health-data page should not tell the next site where the person came from.
     referrerPolicy: { policy: 'no-referrer' }
   })
+
+  // API answers hold personal and health data: no browser, proxy or CDN may keep a copy.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/')) void reply.header('cache-control', 'no-store')
+  })
 }
 
 export default fp(securityHeaders, { name: 'security-headers' })

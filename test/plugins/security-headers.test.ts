@@ -68,3 +68,12 @@ t.test('a server that serves TLS itself tells browsers to keep to HTTPS', async 
   const response = await tlsApp.inject({ url: '/login.html' })
   t.equal(response.headers['strict-transport-security'], `max-age=${365 * 86400}`)
 })
+
+t.test('API answers may not be cached anywhere; pages may', async (t) => {
+  for (const url of ['/api/v1/users/me', '/api/v1/nothing-here']) {
+    t.equal((await app.inject({ url })).headers['cache-control'], 'no-store', url)
+  }
+  const login = await app.inject({ method: 'POST', url: '/api/v1/users/login', payload: { email: 'nobody@example.com', password: 'wrong-password' } })
+  t.equal(login.headers['cache-control'], 'no-store')
+  t.not((await app.inject({ url: '/login.html' })).headers['cache-control'], 'no-store')
+})
