@@ -2,6 +2,7 @@
 // (PostgreSQL compiled to WebAssembly) for the zero-setup embedded default. Both run the same SQL.
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { inspect } from 'node:util'
 import pg from 'pg'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 
@@ -84,17 +85,25 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
     },
     async transaction (work) {
       const client = await pool.connect()
+      // The pool listens for errors on idle clients only: without this, a connection lost in the
+      // middle of a transaction would be an unhandled 'error' event and crash the process. The
+      // statement in flight fails instead, and the broken client is dropped from the pool.
+      let lost: Error | undefined
+      const onLost = (error: Error): void => { lost = error }
+      client.on('error', onLost)
+      let result
       try {
         await client.query('BEGIN')
-        const result = await work({ query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await client.query(text, params)) })
+        result = await work({ query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await client.query(text, params)) })
         await client.query('COMMIT')
-        return result
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {})
         throw error
       } finally {
-        client.release()
+        client.off('error', onLost)
+        client.release(lost)
       }
+      return result
     },
     async script (sql) {
       // Several statements in one simple query come back as an array of results.
@@ -124,11 +133,16 @@ async function openEmbedded (options: DatabaseOptions): Promise<Database> {
     await db.waitReady
   } catch (error) {
     releaseLock()
-    throw error
+    // PGlite may throw a bare `{name: 'ErrnoError', errno}` object, which prints as [object Object].
+    const reason = error instanceof Error ? error.message : inspect(error, { breakLength: Infinity })
+    throw new Error(`the embedded database in ${dataDir} could not be started (${reason}); ` +
+      'check that DATA_DIR is a directory this service created, or set DATABASE_URL to use a PostgreSQL server', { cause: error })
   }
 
-  const asResult = <Row>(result: { rows: unknown[], affectedRows?: number }): QueryResult<Row> =>
-    ({ rows: result.rows as Row[], rowCount: result.affectedRows ?? result.rows.length })
+  // `rowCount` is per statement, as node-postgres reports it; `affectedRows` would add up every
+  // statement of a script and is 0 for a SELECT.
+  const asResult = <Row>(result: { rows: unknown[], rowCount?: number }): QueryResult<Row> =>
+    ({ rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length })
 
   return {
     kind: 'embedded',

@@ -19,6 +19,12 @@ async function errors (app: FastifyInstance): Promise<void> {
       return reply.code(503).header('retry-after', '5')
         .send(errorBody(503, 'the service is temporarily unavailable; try again in a few seconds'))
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      // Fastify's message is the bare reason phrase: say what was sent and what to send instead.
+      const sent = request.headers['content-type']
+      return reply.code(415).send(errorBody(415, `${sent === undefined ? 'a body without a content-type' : `content-type '${sent}'`} ` +
+        'is not accepted: send JSON with content-type: application/json'))
+    }
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
     if (statusCode >= 500) {
       request.log.error({ err: error }, 'request failed')

@@ -1,0 +1,232 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseEnv } from 'node:util'
+import t from 'tap'
+import { ConfigError, loadConfig, readDotEnv, SAMPLE_JWT_SECRET, type Env } from '../src/config.js'
+import { tempDir } from './support.js'
+
+const SECRET = 'x'.repeat(32)
+
+/** The error loadConfig throws for `env`, which the test expects to be a ConfigError. */
+function refusal (env: Env): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`)
+}
+
+t.test('with nothing set, a developer gets working defaults and a warning about the secret', async (t) => {
+  const config = loadConfig({})
+  const { jwtSecret, warnings, ...rest } = config
+  t.same(rest, {
+    env: 'development',
+    port: 3000,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    testDatabaseUrl: undefined,
+    dataDir: 'data',
+    jwtTtl: 3600,
+    jwtRememberTtl: 30 * 86400,
+    bcryptCost: 12,
+    loginMaxFailures: 3,
+    loginLockSeconds: 900,
+    authRateLimit: 100,
+    trustProxy: false,
+    corsOrigins: [],
+    logLevel: 'info',
+    tlsCertFile: undefined,
+    tlsKeyFile: undefined,
+    captcha: false
+  })
+  t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
+  t.not(loadConfig({}).jwtSecret, jwtSecret, 'each process gets its own random secret')
+  t.same(warnings, ['JWT_SECRET is not set: using a random secret for this process, so tokens die with it'])
+})
+
+t.test('a set secret gives no warning', async (t) => {
+  t.same(loadConfig({ JWT_SECRET: SECRET }).warnings, [])
+  t.equal(loadConfig({ JWT_SECRET: SECRET }).jwtSecret, SECRET)
+})
+
+t.test('in production the server listens on every interface', async (t) => {
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).host, '0.0.0.0')
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, HOST: '10.0.0.5' }).host, '10.0.0.5')
+})
+
+t.test('values are read with the spaces around them trimmed, and blank means unset', async (t) => {
+  const config = loadConfig({ PORT: ' 8080 ', LOG_LEVEL: '', DATA_DIR: '  /var/lib/dna-api ', DATABASE_URL: '   ' })
+  t.equal(config.port, 8080)
+  t.equal(config.logLevel, 'info')
+  t.equal(config.dataDir, '/var/lib/dna-api')
+  t.equal(config.databaseUrl, undefined)
+})
+
+t.test('every variable is read', async (t) => {
+  const dir = tempDir(t)
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  writeFileSync(cert, 'certificate')
+  writeFileSync(key, 'key')
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '::1',
+    DATABASE_URL: 'postgres://app:secret@db.internal:5432/dna_api',
+    TEST_DATABASE_URL: 'postgresql://postgres@127.0.0.1/postgres',
+    DATA_DIR: '/srv/data',
+    JWT_SECRET: SECRET,
+    JWT_TTL: '15m',
+    JWT_REMEMBER_TTL: '7d',
+    BCRYPT_COST: '4',
+    LOGIN_MAX_FAILURES: '5',
+    LOGIN_LOCK_SECONDS: '60',
+    AUTH_RATE_LIMIT: '1000',
+    TRUST_PROXY: 'true',
+    CORS_ORIGINS: 'https://app.example.com',
+    LOG_LEVEL: 'debug',
+    TLS_CERT_FILE: cert,
+    TLS_KEY_FILE: key,
+    CAPTCHA: 'on'
+  })
+  t.same(config, {
+    env: 'test',
+    port: 0,
+    host: '::1',
+    databaseUrl: 'postgres://app:secret@db.internal:5432/dna_api',
+    testDatabaseUrl: 'postgresql://postgres@127.0.0.1/postgres',
+    dataDir: '/srv/data',
+    jwtSecret: SECRET,
+    jwtTtl: 900,
+    jwtRememberTtl: 7 * 86400,
+    bcryptCost: 4,
+    loginMaxFailures: 5,
+    loginLockSeconds: 60,
+    authRateLimit: 1000,
+    trustProxy: true,
+    corsOrigins: ['https://app.example.com'],
+    logLevel: 'debug',
+    tlsCertFile: cert,
+    tlsKeyFile: key,
+    captcha: true,
+    warnings: []
+  })
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.equal(loadConfig({ CAPTCHA: 'off' }).captcha, false)
+})
+
+t.test('durations are seconds or a number with a unit', async (t) => {
+  const cases: Array<[string, number]> = [
+    ['90', 90], ['90s', 90], ['15m', 900], ['1h', 3600], ['30d', 30 * 86400], ['10 m', 600], ['1', 1], ['366d', 366 * 86400]
+  ]
+  for (const [value, seconds] of cases) {
+    t.equal(loadConfig({ JWT_TTL: value }).jwtTtl, seconds, `JWT_TTL=${value}`)
+    t.equal(loadConfig({ JWT_REMEMBER_TTL: value }).jwtRememberTtl, seconds, `JWT_REMEMBER_TTL=${value}`)
+  }
+})
+
+t.test('a bad value stops start-up with one line naming the variable', async (t) => {
+  const cases: Array<[Env, string]> = [
+    [{ NODE_ENV: 'staging' }, "NODE_ENV: expected one of development, production, test, got 'staging'"],
+    [{ PORT: 'abc' }, "PORT: expected a whole number from 0 to 65535, got 'abc'"],
+    [{ PORT: '65536' }, "PORT: expected a whole number from 0 to 65535, got '65536'"],
+    [{ PORT: '-1' }, "PORT: expected a whole number from 0 to 65535, got '-1'"],
+    [{ PORT: '80.5' }, "PORT: expected a whole number from 0 to 65535, got '80.5'"],
+    [{ PORT: '1e3' }, "PORT: expected a whole number from 0 to 65535, got '1e3'"],
+    [{ DATABASE_URL: 'mysql://root@localhost/dna' }, 'DATABASE_URL: expected a URL like postgres://user:password@host:5432/database'],
+    [{ DATABASE_URL: 'db.internal:5432' }, 'DATABASE_URL: expected a URL like postgres://user:password@host:5432/database'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL: expected a URL like postgres://user:password@host:5432/database'],
+    [{ TEST_DATABASE_URL: 'http://127.0.0.1:5432' }, 'TEST_DATABASE_URL: expected a URL like postgres://user:password@host:5432/database'],
+    [{ JWT_TTL: '0' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '0'"],
+    [{ JWT_TTL: '367d' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '367d'"],
+    [{ JWT_TTL: '1y' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '1y'"],
+    [{ JWT_TTL: '1.5h' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '1.5h'"],
+    [{ JWT_TTL: 'h' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got 'h'"],
+    [{ JWT_REMEMBER_TTL: 'forever' }, "JWT_REMEMBER_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got 'forever'"],
+    [{ BCRYPT_COST: '3' }, "BCRYPT_COST: expected a whole number from 4 to 31, got '3'"],
+    [{ BCRYPT_COST: '32' }, "BCRYPT_COST: expected a whole number from 4 to 31, got '32'"],
+    [{ LOGIN_MAX_FAILURES: '0' }, "LOGIN_MAX_FAILURES: expected a whole number from 1 to 1000, got '0'"],
+    [{ LOGIN_LOCK_SECONDS: '15m' }, "LOGIN_LOCK_SECONDS: expected a whole number from 1 to 2678400, got '15m'"],
+    [{ AUTH_RATE_LIMIT: '0' }, "AUTH_RATE_LIMIT: expected a whole number from 1 to 1000000, got '0'"],
+    [{ TRUST_PROXY: 'yes' }, "TRUST_PROXY: expected one of true, false, got 'yes'"],
+    [{ CORS_ORIGINS: 'app.example.com' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'app.example.com'"],
+    [{ CORS_ORIGINS: 'https://app.example.com/login' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'https://app.example.com/login'"],
+    [{ LOG_LEVEL: 'verbose' }, "LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got 'verbose'"],
+    [{ CAPTCHA: 'maybe' }, "CAPTCHA: expected one of on, off, got 'maybe'"],
+    [{ JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET: must be at least 32 bytes, got 31']
+  ]
+  for (const [env, message] of cases) {
+    const error = refusal(env)
+    t.equal(error.message, message, JSON.stringify(env))
+    t.equal(error.name, 'ConfigError')
+    t.notMatch(error.message, /\n/, 'one line')
+  }
+})
+
+t.test('the secret is measured in bytes, as HS256 uses it', async (t) => {
+  const secret = 'é'.repeat(16)
+  t.equal(secret.length, 16)
+  t.equal(loadConfig({ JWT_SECRET: secret }).jwtSecret, secret, '16 characters, 32 bytes: enough')
+  t.equal(refusal({ JWT_SECRET: 'é'.repeat(15) + 'x' }).message, 'JWT_SECRET: must be at least 32 bytes, got 31')
+})
+
+t.test('production refuses to start without a secret of its own', async (t) => {
+  t.equal(refusal({ NODE_ENV: 'production' }).message,
+    'JWT_SECRET: required in production (at least 32 bytes, e.g. `openssl rand -base64 48`)')
+  t.equal(refusal({ NODE_ENV: 'production', JWT_SECRET: SAMPLE_JWT_SECRET }).message,
+    'JWT_SECRET: is the sample value from .env.sample; generate your own')
+  t.equal(loadConfig({ NODE_ENV: 'development', JWT_SECRET: SAMPLE_JWT_SECRET }).jwtSecret, SAMPLE_JWT_SECRET,
+    'a developer may run with the sample file as it is')
+})
+
+t.test('.env.sample ships the secret that production refuses, and documents the defaults', async (t) => {
+  const sample = parseEnv(readFileSync('.env.sample', 'utf8'))
+  t.equal(sample.JWT_SECRET, SAMPLE_JWT_SECRET)
+  const { jwtSecret, warnings, ...fromSample } = loadConfig(sample)
+  const { jwtSecret: _random, warnings: _warnings, ...defaults } = loadConfig({})
+  t.same(fromSample, defaults, 'every value in .env.sample is the default')
+})
+
+t.test('HTTPS needs both a certificate and a key, and both files must exist', async (t) => {
+  const dir = tempDir(t)
+  const cert = join(dir, 'cert.pem')
+  writeFileSync(cert, 'certificate')
+  t.equal(refusal({ TLS_CERT_FILE: cert }).message, 'TLS_KEY_FILE: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither')
+  t.equal(refusal({ TLS_KEY_FILE: cert }).message, 'TLS_CERT_FILE: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither')
+  const missing = join(dir, 'missing.pem')
+  t.equal(refusal({ TLS_CERT_FILE: missing, TLS_KEY_FILE: cert }).message, `TLS_CERT_FILE: file not found: ${missing}`)
+  t.equal(refusal({ TLS_CERT_FILE: cert, TLS_KEY_FILE: missing }).message, `TLS_KEY_FILE: file not found: ${missing}`)
+})
+
+t.test('CORS_ORIGINS is a comma-separated list of origins', async (t) => {
+  t.same(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:8080,,' }).corsOrigins,
+    ['https://app.example.com', 'http://localhost:8080'])
+  t.same(loadConfig({ CORS_ORIGINS: ' , ' }).corsOrigins, [])
+  t.equal(refusal({ CORS_ORIGINS: 'https://app.example.com, *' }).message,
+    "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got '*'")
+  t.equal(refusal({ CORS_ORIGINS: 'https://app.example.com/' }).message,
+    "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'https://app.example.com/'",
+    'a trailing slash is not part of an origin: browsers would never match it')
+})
+
+t.test('a .env file fills in variables that are not already set', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, '.env')
+  writeFileSync(file, '# comment\nDNA_API_TEST_FROM_FILE=from-file\nDNA_API_TEST_ALREADY_SET=from-file\nDNA_API_TEST_QUOTED="two words"\n')
+  const names = ['DNA_API_TEST_FROM_FILE', 'DNA_API_TEST_ALREADY_SET', 'DNA_API_TEST_QUOTED']
+  t.teardown(() => { for (const name of names) Reflect.deleteProperty(process.env, name) })
+  process.env.DNA_API_TEST_ALREADY_SET = 'from-the-environment'
+
+  readDotEnv(file)
+  t.equal(process.env.DNA_API_TEST_FROM_FILE, 'from-file')
+  t.equal(process.env.DNA_API_TEST_ALREADY_SET, 'from-the-environment', 'real variables win')
+  t.equal(process.env.DNA_API_TEST_QUOTED, 'two words')
+})
+
+t.test('without a .env file nothing happens', async (t) => {
+  const before = { ...process.env }
+  readDotEnv(join(tempDir(t), '.env'))
+  t.same(process.env, before)
+})

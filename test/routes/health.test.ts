@@ -1,0 +1,88 @@
+import { connect, createServer, type Socket } from 'node:net'
+import t from 'tap'
+import { openDatabase } from '../../src/db/database.js'
+import { buildTestApp, testDatabase, type Test } from '../helper.js'
+import { captureLogs, POSTGRES_URL } from '../support.js'
+
+const db = await testDatabase(t)
+const app = await buildTestApp(t, db)
+
+t.test('/health says the process is up, /ready that the database answers', async (t) => {
+  for (const url of ['/health', '/ready']) {
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 200, url)
+    t.same(response.json(), { status: 'ok' }, url)
+  }
+})
+
+/**
+ * The PostgreSQL server behind a switch: while `up`, connections go through to it; while down,
+ * they are cut as soon as they open, and the open ones are cut too, as in an outage.
+ */
+async function databaseBehindSwitch (t: Test): Promise<{ url: string, set: (up: boolean) => void }> {
+  const target = new URL(POSTGRES_URL)
+  let up = true
+  const open = new Set<Socket>()
+  const proxy = createServer((client) => {
+    if (!up) return client.destroy()
+    const server = connect(Number(target.port === '' ? 5432 : target.port), target.hostname)
+    for (const [a, b] of [[client, server], [server, client]]) {
+      open.add(a)
+      a.on('error', () => b.destroy())
+      a.on('close', () => { open.delete(a); b.destroy() })
+      a.pipe(b)
+    }
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    for (const socket of open) socket.destroy()
+    await new Promise((resolve) => proxy.close(resolve))
+  })
+  const url = new URL(POSTGRES_URL)
+  url.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`
+  return {
+    url: url.toString(),
+    set (value) {
+      up = value
+      if (!up) for (const socket of open) socket.destroy()
+    }
+  }
+}
+
+t.test('during a database outage /ready is a quick 503 and /health stays 200; both recover by themselves', async (t) => {
+  const database = await databaseBehindSwitch(t)
+  const logs = captureLogs('warn')
+  const remote = await openDatabase({ url: database.url, connectionTimeoutMs: 500 })
+  t.teardown(async () => await remote.close())
+  const service = await buildTestApp(t, remote, {}, { logger: logs.logger })
+  t.equal((await service.inject({ url: '/ready' })).statusCode, 200, 'before the outage')
+
+  database.set(false)
+  const ready = await service.inject({ url: '/ready' })
+  t.equal(ready.statusCode, 503)
+  t.equal(ready.headers['retry-after'], '5')
+  t.same(ready.json(), { statusCode: 503, error: 'Service Unavailable', message: 'the database is not reachable' })
+  t.equal((await service.inject({ url: '/health' })).statusCode, 200, 'the process itself is fine')
+  t.ok(logs.lines.some((line) => line.msg === 'readiness check failed' && line.level === 40), 'the operator finds out why in the log')
+
+  database.set(true)
+  const back = await service.inject({ url: '/ready' })
+  t.equal(back.statusCode, 200, 'no restart needed')
+  t.same(back.json(), { status: 'ok' })
+})
+
+t.test('a database that accepts connections but never answers gives a 503, not a hang', async (t) => {
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => { sockets.push(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => silent.close(resolve))
+  })
+  const hung = await openDatabase({ url: `postgres://postgres@127.0.0.1:${(silent.address() as { port: number }).port}/postgres`, connectionTimeoutMs: 300 })
+  t.teardown(async () => await hung.close())
+  const service = await buildTestApp(t, hung)
+  const response = await service.inject({ url: '/ready' })
+  t.equal(response.statusCode, 503)
+  t.equal(response.json().message, 'the database is not reachable')
+})

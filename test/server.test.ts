@@ -1,0 +1,101 @@
+// `make run`, as an operator sees it: the server runs as its own process, on a data directory
+// of its own, on a port the system picks.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { get } from 'node:https'
+import { join, resolve } from 'node:path'
+import t from 'tap'
+import type { Test } from './helper.js'
+import { openDatabase } from '../src/db/database.js'
+import { migrate } from '../src/db/migrations.js'
+import { runCli, startCli, tempDir, type LogRecord, type Running } from './support.js'
+
+const LATEST = Math.max(...readdirSync('sql').filter((file) => /^\d+\.do\./.test(file)).map((file) => Number(file.split('.')[0])))
+const dataDir = join(tempDir(t), 'data')
+// The address, once it is all there: a JSON string ends with a quote, a terminal line with \r\n.
+const LISTENING = /Server listening at (https?:\/\/[^\s"]+)["\s]/
+
+const logLines = (output: string): LogRecord[] =>
+  output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogRecord)
+
+/** Starts the server and resolves with its address once it listens. */
+async function serve (t: Test, env: Record<string, string | undefined>): Promise<{ server: Running, url: string }> {
+  const server = startCli(t, 'src/server.ts', [], { env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env } })
+  const output = await server.waitFor('stdout', (text) => LISTENING.test(text))
+  return { server, url: (LISTENING.exec(output) as RegExpExecArray)[1] }
+}
+
+t.test('a bad variable stops start-up with one line naming it', async (t) => {
+  t.same(runCli('src/server.ts', [], { env: { PORT: 'abc' } }), {
+    status: 1,
+    stdout: '',
+    stderr: "dna-api: configuration error: PORT: expected a whole number from 0 to 65535, got 'abc'\n"
+  })
+})
+
+t.test('the server reads .env from where it runs, and its values are checked too', async (t) => {
+  const cwd = tempDir(t)
+  writeFileSync(join(cwd, '.env'), 'LOG_LEVEL=loud\n')
+  t.same(runCli('src/server.ts', [], { cwd, env: { LOG_LEVEL: undefined } }), {
+    status: 1,
+    stdout: '',
+    stderr: "dna-api: configuration error: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got 'loud'\n"
+  })
+})
+
+t.test('a database whose schema is behind the code is not served: the operator is told to migrate', async (t) => {
+  t.same(runCli('src/server.ts', [], { env: { DATA_DIR: dataDir } }), {
+    status: 1,
+    stdout: '',
+    stderr: `dna-api: error: the database schema is at version 0 but this code needs ${LATEST}: run \`make migrate\` first\n`
+  })
+  t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed on the way out')
+  // The tests below serve this directory (`make migrate` itself is tested in cli/migrate.test.ts).
+  const db = await openDatabase({ dataDir })
+  await migrate(db)
+  await db.close()
+})
+
+t.test('the server answers, logs requests as JSON without their query string, and stops cleanly on SIGTERM', async (t) => {
+  const { server, url } = await serve(t, { NODE_ENV: 'development', JWT_SECRET: undefined })
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'in development it listens on localhost, on the port the system gave')
+
+  const health = await fetch(`${url}/health?email=ada@example.com`)
+  t.equal(health.status, 200)
+  t.same(await health.json(), { status: 'ok' })
+  const ready = await fetch(`${url}/ready`)
+  t.equal(ready.status, 200)
+  t.same(await ready.json(), { status: 'ok' })
+  const missing = await fetch(`${url}/nowhere`)
+  t.equal(missing.status, 404)
+  t.same(await missing.json(), { statusCode: 404, error: 'Not Found', message: 'no route for GET /nowhere' })
+
+  const completed = (text: string): number => logLines(text).filter((line) => line.msg === 'request completed').length
+  await server.waitFor('stdout', (text) => completed(text) === 3)
+  const lines = logLines(server.output.stdout)
+  t.match(lines.find((line) => line.level === 40), { msg: 'JWT_SECRET is not set: using a random secret for this process, so tokens die with it' },
+    'the generated secret is worth a warning')
+  t.match(lines.filter((line) => line.req !== undefined).map((line) => line.req),
+    [{ method: 'GET', url: '/health', remoteAddress: '127.0.0.1' }, { url: '/ready' }, { url: '/nowhere' }])
+  t.notMatch(server.output.stdout, /ada@example\.com/, 'the query string, which may hold personal data, is not logged')
+
+  server.child.kill('SIGTERM')
+  t.same(await server.closed, { code: 0, signal: null })
+  t.equal(server.output.stderr, '')
+  t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed: its lock is released')
+})
+
+t.test('with TLS_CERT_FILE and TLS_KEY_FILE the server speaks HTTPS', async (t) => {
+  const cert = resolve('test/fixtures/tls/cert.pem')
+  const { server, url } = await serve(t, { TLS_CERT_FILE: cert, TLS_KEY_FILE: resolve('test/fixtures/tls/key.pem') })
+  t.match(url, /^https:\/\/127\.0\.0\.1:\d+$/)
+  const response = await new Promise<{ status: number | undefined, body: string }>((resolve, reject) => {
+    get(`${url}/health`, { ca: readFileSync(cert) }, (res) => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => { body += chunk.toString() })
+      res.on('end', () => resolve({ status: res.statusCode, body }))
+    }).on('error', reject)
+  })
+  t.same(response, { status: 200, body: '{"status":"ok"}' })
+  server.child.kill('SIGTERM')
+  t.same(await server.closed, { code: 0, signal: null })
+})

@@ -1,0 +1,185 @@
+// Test scaffolding beyond helper.ts: temporary directories, PostgreSQL databases made on purpose,
+// logs captured in memory, and the command-line programs run as child processes (under tap's
+// coverage, which follows `process.execArgv` into the child).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Writable } from 'node:stream'
+import pg from 'pg'
+import { TEST_SECRET, type Test } from './helper.js'
+
+/** The PostgreSQL server of the suite: TEST_DATABASE_URL, or the local one CI always runs. */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** A new directory under the system's temporary directory, removed when the test ends. */
+export function tempDir (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dna-api-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** A new, empty database on the PostgreSQL server, dropped (connections and all) when the test ends. */
+export async function emptyPostgresDatabase (t: Test): Promise<string> {
+  const name = `dna_api_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  t.teardown(async () => {
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
+    await admin.end()
+  })
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+export interface LogRecord {
+  level: number
+  msg: string
+  [key: string]: unknown
+}
+
+export interface CapturedLogs {
+  /** pino options: pass as `logger` (with any other pino options). */
+  logger: { level: string, stream: Writable }
+  /** Every line logged so far, parsed. */
+  lines: LogRecord[]
+  /** Resolves with the first line, logged already or later, for which `predicate` holds. */
+  waitFor: (predicate: (line: LogRecord) => boolean) => Promise<LogRecord>
+}
+
+/** Log lines kept in memory, for a test to look at. */
+export function captureLogs (level = 'info'): CapturedLogs {
+  const lines: LogRecord[] = []
+  const waiting = new Set<(line: LogRecord) => void>()
+  const stream = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString().split('\n')) {
+        if (text === '') continue
+        const line = JSON.parse(text) as LogRecord
+        lines.push(line)
+        for (const check of waiting) check(line)
+      }
+      done()
+    }
+  })
+  const waitFor = async (predicate: (line: LogRecord) => boolean): Promise<LogRecord> => {
+    const logged = lines.find(predicate)
+    if (logged !== undefined) return logged
+    return await new Promise((resolve) => {
+      const check = (line: LogRecord): void => {
+        if (!predicate(line)) return
+        waiting.delete(check)
+        resolve(line)
+      }
+      waiting.add(check)
+    })
+  }
+  return { logger: { level, stream }, lines, waitFor }
+}
+
+/**
+ * The environment of a child process: every variable the service reads is set here, so neither
+ * the developer's shell nor a `.env` file (which never overrides a variable already set, even
+ * to '') can point a test at a real database.
+ */
+export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: '',
+    TEST_DATABASE_URL: '',
+    DATA_DIR: '',
+    JWT_SECRET: TEST_SECRET,
+    JWT_TTL: '',
+    JWT_REMEMBER_TTL: '',
+    BCRYPT_COST: '4',
+    LOGIN_MAX_FAILURES: '',
+    LOGIN_LOCK_SECONDS: '',
+    AUTH_RATE_LIMIT: '',
+    TRUST_PROXY: '',
+    CORS_ORIGINS: '',
+    LOG_LEVEL: 'silent',
+    TLS_CERT_FILE: '',
+    TLS_KEY_FILE: '',
+    CAPTCHA: '',
+    ...vars
+  }
+  // `undefined` leaves a variable unset, for a `.env` file to fill in.
+  for (const [name, value] of Object.entries(env)) if (value === undefined) Reflect.deleteProperty(env, name)
+  return env
+}
+
+export interface CliOptions {
+  /** Variables for the child, over `childEnv`'s; `undefined` unsets one. */
+  env?: Record<string, string | undefined>
+  cwd?: string
+  /** Node options for the child before the script, e.g. `--import` of a test fixture. */
+  nodeArgs?: string[]
+}
+
+/** The arguments that run `script` (a path under the repository) like `node script`, with tap's loaders. */
+export function nodeArgs (script: string, args: string[] = [], options: CliOptions = {}): string[] {
+  return [...process.execArgv, ...(options.nodeArgs ?? []), resolve(script), ...args]
+}
+
+export interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a command-line program to its end. */
+export function runCli (script: string, args: string[] = [], options: CliOptions = {}): CliResult {
+  const { status, stdout, stderr } = spawnSync(process.execPath, nodeArgs(script, args, options),
+    { cwd: options.cwd, env: childEnv(options.env), encoding: 'utf8' })
+  return { status, stdout, stderr }
+}
+
+export interface Running {
+  child: ChildProcess
+  /** Everything the program wrote so far. */
+  output: { stdout: string, stderr: string }
+  /** Resolves once `predicate` holds for what the program wrote on `stream`; rejects if it ends first. */
+  waitFor: (stream: 'stdout' | 'stderr', predicate: (text: string) => boolean) => Promise<string>
+  /** Resolves once the program has ended and its output is all in. */
+  closed: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+/** Starts a long-running program; the test ends it (it is killed if still running at teardown). */
+export function startCli (t: Test, script: string, args: string[] = [], options: CliOptions = {}): Running {
+  const child = spawn(process.execPath, nodeArgs(script, args, options),
+    { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const closed = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })))
+  const output = { stdout: '', stderr: '' }
+  const waiting = new Set<() => void>()
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].on('data', (chunk: Buffer) => {
+      output[stream] += chunk.toString()
+      for (const check of waiting) check()
+    })
+  }
+  const waitFor = async (stream: 'stdout' | 'stderr', predicate: (text: string) => boolean): Promise<string> =>
+    await new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!predicate(output[stream])) return
+        waiting.delete(check)
+        child.off('close', onClose)
+        resolve(output[stream])
+      }
+      const onClose = (code: number | null): void => {
+        waiting.delete(check)
+        reject(new Error(`exited with ${String(code)} before the expected output; ${stream} was:\n${output[stream]}`))
+      }
+      waiting.add(check)
+      child.once('close', onClose)
+      check()
+    })
+  return { child, output, waitFor, closed }
+}
