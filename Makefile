@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test lint typecheck openapi openapi-check admin clean
+.PHONY: install build migrate run dev test lint typecheck openapi openapi-check openapi-lint admin clean
 
 install: node_modules/.package-lock.json
 
@@ -52,6 +52,11 @@ openapi: build
 ## openapi-check: fail when the committed openapi/openapi.json differs from what the code emits
 openapi-check: build
 	node dist/cli/openapi.js --check
+
+## openapi-lint: check openapi/openapi.json against Redocly's recommended rules (redocly.yaml), offline:
+## no telemetry (redocly.yaml) and no update check (which would ask the npm registry)
+openapi-lint: install
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint
 
 clean:
 	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api
