@@ -66,8 +66,8 @@ async function docs (app: FastifyInstance): Promise<void> {
         }
       }
     },
-    // Shared schemas keep their $id as their component name (User, Error, Token).
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` },
+    // Shared schemas keep their $id (which Fastify requires of them) as their component name (User, Error, Token).
+    refResolver: { buildLocalReference: (json) => json.$id as string },
     transformObject: (document) => markOptionalBodies((document as { openapiObject: Parameters<typeof markOptionalBodies>[0] }).openapiObject)
   })
 
