@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { DOCS_CSP } from './security-headers.js'
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -71,9 +72,11 @@ async function docs (app: FastifyInstance): Promise<void> {
     transformObject: (document) => markOptionalBodies((document as { openapiObject: Parameters<typeof markOptionalBodies>[0] }).openapiObject)
   })
 
-  // Served from the package's own files (no CDN). The spec's server is `/`, so "Try it out" calls this origin.
+  // Served from the package's own files (no CDN). The spec's server is `/`, so "Try it out" calls
+  // this origin. Swagger UI replaces the pages' Content-Security-Policy with its own, on its routes only.
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
+    staticCSP: DOCS_CSP,
     theme: { title: 'dna-api · API docs' },
     uiConfig: { persistAuthorization: true, displayOperationId: true, displayRequestDuration: true }
   })
