@@ -48,7 +48,8 @@ async function openDocs (t: Test): Promise<{ page: Page, watch: Watch }> {
   const page = await context.newPage()
   page.on('console', (message) => { if (message.type() === 'error') watch.errors.push(message.text()) })
   page.on('pageerror', (error) => watch.errors.push(`page error: ${error.message}`))
-  await page.goto('/docs')
+  const response = await page.goto('/docs')
+  t.match(response?.headers()['content-security-policy'], /script-src 'self';/, 'under a Content-Security-Policy')
   await page.getByRole('heading', { name: /dna-api/ }).waitFor()
   return { page, watch }
 }
