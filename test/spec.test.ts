@@ -1,12 +1,18 @@
 // The OpenAPI document as a product: generated clients take their method names, types and
 // errors from it, and Swagger UI its examples. These checks hold for every operation, so a new
 // route cannot leave a hole in the spec unnoticed.
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { openDatabase } from '../src/db/database.js'
 import { renderOpenApi, SPEC_FILE } from '../src/spec.js'
 import { buildTestApp, resetData, signUpAdmin, testDatabase } from './helper.js'
 
-interface Response { description: string, content?: Record<string, { schema: { $ref?: string } }> }
+interface Response {
+  description: string
+  headers?: Record<string, unknown>
+  content?: Record<string, { schema: { $ref?: string } }>
+}
 interface Operation {
   operationId: string
   summary: string
@@ -105,5 +111,30 @@ t.test('every request body example is accepted by its operation', async (t) => {
       t.ok(response.statusCode < 300 && String(response.statusCode) in operation.responses,
         `${operation.operationId} example ${name}`, { status: response.statusCode, body: response.body })
     }
+  }
+})
+
+t.test('every operation that documents a 503 answers it, with Retry-After, while the database is unreachable', async (t) => {
+  // Nothing listens on port 1: every connection is refused at once, as when the server is down.
+  const unreachable = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/dna_api', connectionTimeoutMs: 1000 })
+  t.teardown(async () => await unreachable.close())
+  const down = await buildTestApp(t, unreachable)
+  const token = down.signToken({ id: 1, role: 'admin' }, randomUUID(), 60)
+  for (const { path, method, operation } of operations) {
+    const example = Object.values(operation.requestBody?.content['application/json'].examples ?? {})[0]
+    const response = await down.inject({
+      method,
+      url: path.replace('{id}', '1'),
+      headers: operation.security?.length === 0 ? {} : { authorization: `Bearer ${token}` },
+      payload: example?.value as object | undefined
+    })
+    if (operation.responses['503'] === undefined) {
+      t.equal(response.statusCode, 200, `${operation.operationId} does not need the database`)
+      continue
+    }
+    t.equal(response.statusCode, 503, operation.operationId)
+    t.match(response.json(), { statusCode: 503, error: 'Service Unavailable' }, operation.operationId)
+    t.equal(response.headers['retry-after'], '5', `${operation.operationId}: Retry-After`)
+    t.ok(operation.responses['503'].headers?.['retry-after'], `${operation.operationId}: Retry-After is documented`)
   }
 })
