@@ -53,19 +53,19 @@ openapi: build
 openapi-check: build
 	node dist/cli/openapi.js --check
 
-## openapi-lint: check openapi/openapi.json against Redocly's recommended rules (redocly.yaml), offline:
-## no telemetry (redocly.yaml) and no update check (which would ask the npm registry)
+## openapi-lint: check openapi/openapi.json against Redocly's recommended rules (openapi/redocly.yaml),
+## offline: no telemetry (redocly.yaml) and no update check (which would ask the npm registry)
 openapi-lint: install
-	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint --config openapi/redocly.yaml
 
 ## client: generate the TypeScript client's types from the committed openapi/openapi.json into
-## client/generated/api.ts (the output path is in redocly.yaml); openapi-fetch is its runtime
+## client/generated/api.ts (the output path is in openapi/redocly.yaml); openapi-fetch is its runtime
 client: install
-	npx openapi-typescript --root-types
+	npx openapi-typescript --redocly openapi/redocly.yaml --root-types
 
 ## client-check: fail when client/generated/ is not what the committed spec generates
 client-check: install
-	npx openapi-typescript --root-types --check && echo "client/generated/api.ts is up to date"
+	npx openapi-typescript --redocly openapi/redocly.yaml --root-types --check && echo "client/generated/api.ts is up to date"
 
 clean:
 	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api
