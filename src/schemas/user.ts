@@ -63,8 +63,8 @@ export const LoginBody = withExamples(Type.Object({
   password: Type.String({ minLength: 1, maxLength: 1024, examples: ['violet-Harbor-93-kettle'] }),
   remember_me: Type.Optional(Type.Boolean({ default: false, description: 'Ask for a long-lived token (JWT_REMEMBER_TTL instead of JWT_TTL)' }))
 }, { additionalProperties: false }), {
-  login: { summary: 'Log in for JWT_TTL (1 hour)', value: { email: ADA.email, password: ADA.password } },
-  rememberMe: { summary: 'Log in for JWT_REMEMBER_TTL (30 days)', value: { email: ADA.email, password: ADA.password, remember_me: true } }
+  login: { summary: 'Log in for JWT_TTL (1 hour by default)', value: { email: ADA.email, password: ADA.password } },
+  rememberMe: { summary: 'Log in for JWT_REMEMBER_TTL (30 days by default)', value: { email: ADA.email, password: ADA.password, remember_me: true } }
 })
 export type LoginBody = Static<typeof LoginBody>
 
