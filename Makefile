@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test lint typecheck openapi openapi-check admin clean
+.PHONY: install build migrate run dev test lint typecheck openapi openapi-check openapi-lint client client-check admin clean
 
 install: node_modules/.package-lock.json
 
@@ -52,6 +52,20 @@ openapi: build
 ## openapi-check: fail when the committed openapi/openapi.json differs from what the code emits
 openapi-check: build
 	node dist/cli/openapi.js --check
+
+## openapi-lint: check openapi/openapi.json against Redocly's recommended rules (openapi/redocly.yaml),
+## offline: no telemetry (redocly.yaml) and no update check (which would ask the npm registry)
+openapi-lint: install
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint --config openapi/redocly.yaml
+
+## client: generate the TypeScript client's types from the committed openapi/openapi.json into
+## client/generated/api.ts (the output path is in openapi/redocly.yaml); openapi-fetch is its runtime
+client: install
+	npx openapi-typescript --redocly openapi/redocly.yaml --root-types
+
+## client-check: fail when client/generated/ is not what the committed spec generates
+client-check: install
+	npx openapi-typescript --redocly openapi/redocly.yaml --root-types --check && echo "client/generated/api.ts is up to date"
 
 clean:
 	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api

@@ -7,10 +7,40 @@ import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { DOCS_CSP } from './security-headers.js'
 
+declare module 'fastify' {
+  interface FastifySchema {
+    /** The route accepts a request without a body too (a hook fills in `{}`). */
+    'x-optional-body'?: true
+  }
+}
+
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
 /** Security requirements, referenced by each protected route: either header carries the token. */
 export const TOKEN_SECURITY: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiToken: [] }]
+/** The security of a public route: none, said explicitly so that nothing inherits a default. */
+export const PUBLIC: Array<Record<string, string[]>> = []
+
+/**
+ * @fastify/swagger marks every request body required (Fastify needs one when a body schema is
+ * set); a route marked `x-optional-body` fills in `{}` itself, so its body is optional for clients.
+ */
+function markOptionalBodies (document: { paths: Record<string, Record<string, Operation>> }): object {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path)) {
+      if (operation['x-optional-body'] === true) {
+        delete operation['x-optional-body']
+        operation.requestBody.required = false
+      }
+    }
+  }
+  return document
+}
+
+interface Operation {
+  'x-optional-body'?: true
+  requestBody: { required: boolean }
+}
 
 async function docs (app: FastifyInstance): Promise<void> {
   await app.register(fastifySwagger, {
@@ -37,12 +67,19 @@ async function docs (app: FastifyInstance): Promise<void> {
         }
       }
     },
-    // Shared schemas keep their $id as their component name (User, Error, Token).
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
+    // Shared schemas keep their $id (which Fastify requires of them) as their component name (User, Error, Token).
+    refResolver: { buildLocalReference: (json) => json.$id as string },
+    transformObject: (document) => markOptionalBodies((document as { openapiObject: Parameters<typeof markOptionalBodies>[0] }).openapiObject)
   })
 
-  // Swagger UI replaces the pages' Content-Security-Policy with its own, on its routes only.
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
+  // Served from the package's own files (no CDN). The spec's server is `/`, so "Try it out" calls
+  // this origin. Swagger UI replaces the pages' Content-Security-Policy with its own, on its routes only.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: DOCS_CSP,
+    theme: { title: 'dna-api · API docs' },
+    uiConfig: { persistAuthorization: true, displayOperationId: true, displayRequestDuration: true }
+  })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }

@@ -3,8 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { decodeCursor, encodeCursor } from '../cursor.js'
 import { TOKEN_SECURITY } from '../plugins/docs.js'
 import { AuditPage, AuditQuery } from '../schemas/admin.js'
-import { ref } from '../schemas/common.js'
-import { errors } from '../schemas/responses.js'
+import { errors, ok } from '../schemas/responses.js'
 
 const audit: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -19,7 +18,13 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['admin'],
       security: TOKEN_SECURITY,
       querystring: AuditQuery,
-      response: { 200: ref(AuditPage), 400: errors[400], 401: errors[401], 403: { ...errors[403], description: 'The caller is not an admin' } }
+      response: {
+        200: ok(AuditPage, 'A page of entries, newest first'),
+        400: errors[400],
+        401: errors[401],
+        403: { ...errors[403], description: 'The caller is not an admin' },
+        503: errors[503]
+      }
     }
   }, async (request) => {
     const { limit = 20, cursor, user_id: targetId } = request.query

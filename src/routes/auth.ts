@@ -3,10 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { badRequest, unauthorized } from '../errors.js'
 import { passwordProblem } from '../passwords.js'
 import { checkDob, cleanName } from '../profile.js'
-import { ref } from '../schemas/common.js'
-import { errors, rateLimited } from '../schemas/responses.js'
+import { errors, noContent, ok, rateLimited } from '../schemas/responses.js'
 import { LoginBody, LogoutBody, SignupBody, TokenResponse, type User } from '../schemas/user.js'
-import { TOKEN_SECURITY } from '../plugins/docs.js'
+import { PUBLIC, TOKEN_SECURITY } from '../plugins/docs.js'
 import { tables } from '../db/tables.js'
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,8 +21,17 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Sign up',
       description: 'Creates an account and logs it in. Genetic results, policy and role are set by admins only.',
       tags: ['auth'],
+      security: PUBLIC,
       body: SignupBody,
-      response: { 201: ref(TokenResponse), 400: errors[400], 409: errors[409], 413: errors[413], 429: rateLimited }
+      response: {
+        201: ok(TokenResponse, 'Signed up and logged in: the token and the new account'),
+        400: errors[400],
+        409: { ...errors[409], description: 'An account with this email already exists' },
+        413: errors[413],
+        415: errors[415],
+        429: rateLimited,
+        503: errors[503]
+      }
     }
   }, async (request, reply) => {
     const body = request.body
@@ -55,8 +63,17 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         'failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every ' +
         'attempt gets 429 with Retry-After, even with the right password. A successful login resets the count.',
       tags: ['auth'],
+      security: PUBLIC,
       body: LoginBody,
-      response: { 200: ref(TokenResponse), 400: errors[400], 401: errors[401], 413: errors[413], 429: rateLimited }
+      response: {
+        200: ok(TokenResponse, 'Logged in: the token and the account'),
+        400: errors[400],
+        401: { ...errors[401], description: 'Invalid credentials: the same answer for an unknown email and a wrong password' },
+        413: errors[413],
+        415: errors[415],
+        429: rateLimited,
+        503: errors[503]
+      }
     }
   }, async (request) => {
     const { email, password, remember_me: rememberMe } = request.body
@@ -83,7 +100,15 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       security: TOKEN_SECURITY,
       body: LogoutBody,
-      response: { 204: { type: 'null', description: 'Logged out' }, 400: errors[400], 401: errors[401] }
+      'x-optional-body': true,
+      response: {
+        204: noContent('Logged out: the token (or every token of the account) no longer works'),
+        400: errors[400],
+        401: errors[401],
+        413: errors[413],
+        415: errors[415],
+        503: errors[503]
+      }
     }
   }, async (request, reply) => {
     if (request.body?.all === true) {

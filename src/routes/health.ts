@@ -1,8 +1,8 @@
 // Probes for load balancers and orchestrators: /health says the process is up, /ready says it
 // can reach the database.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ref } from '../schemas/common.js'
-import { ErrorResponse } from '../schemas/error.js'
+import { errors } from '../schemas/responses.js'
+import { PUBLIC } from '../plugins/docs.js'
 import { serviceUnavailable } from '../errors.js'
 
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
@@ -13,7 +13,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'health',
       summary: 'Is the process up?',
       tags: ['health'],
-      response: { 200: Status }
+      security: PUBLIC,
+      response: { 200: { ...Status, description: 'The process is up' }, 400: errors[400] }
     }
   }, async () => ({ status: 'ok' as const }))
 
@@ -22,7 +23,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'ready',
       summary: 'Can the service reach its database?',
       tags: ['health'],
-      response: { 200: Status, 503: ref(ErrorResponse) }
+      security: PUBLIC,
+      response: { 200: { ...Status, description: 'The database answers' }, 400: errors[400], 503: { ...errors[503], description: 'The database is not reachable' } }
     }
   }, async () => {
     try {

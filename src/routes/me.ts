@@ -4,8 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { badRequest, unauthorized } from '../errors.js'
 import { passwordProblem } from '../passwords.js'
 import { checkDob, cleanName } from '../profile.js'
-import { ref } from '../schemas/common.js'
-import { errors } from '../schemas/responses.js'
+import { errors, noContent, ok } from '../schemas/responses.js'
 import { UpdateMeBody, User } from '../schemas/user.js'
 import { TOKEN_SECURITY } from '../plugins/docs.js'
 import type { UserChanges } from '../db/users.js'
@@ -22,7 +21,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       description: 'The caller\'s profile, with the policy and genetic results an admin attached.',
       tags: ['me'],
       security: TOKEN_SECURITY,
-      response: { 200: ref(User), 401: errors[401] }
+      response: { 200: ok(User, 'My account'), 400: errors[400], 401: errors[401], 503: errors[503] }
     }
   }, async (request) => request.account)
 
@@ -34,7 +33,15 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['me'],
       security: TOKEN_SECURITY,
       body: UpdateMeBody,
-      response: { 200: ref(User), 400: errors[400], 401: errors[401], 409: errors[409], 413: errors[413] }
+      response: {
+        200: ok(User, 'My account, as changed'),
+        400: errors[400],
+        401: { ...errors[401], description: 'Missing, invalid, expired or revoked token, or a wrong `current_password`' },
+        409: { ...errors[409], description: 'Another account has this email' },
+        413: errors[413],
+        415: errors[415],
+        503: errors[503]
+      }
     }
   }
 
@@ -73,7 +80,13 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Deletes the account with its genetic data and every session.',
       tags: ['me'],
       security: TOKEN_SECURITY,
-      response: { 204: { type: 'null', description: 'Deleted' }, 401: errors[401], 409: { ...errors[409], description: 'The last admin cannot delete their own account' } }
+      response: {
+        204: noContent('Deleted: the account, its genetic data and its sessions are gone'),
+        400: errors[400],
+        401: errors[401],
+        409: { ...errors[409], description: 'The last admin cannot delete their own account' },
+        503: errors[503]
+      }
     }
   }, async (request, reply) => {
     // Already gone if deleted elsewhere since this request was authenticated: the outcome is the same.

@@ -9,8 +9,7 @@ import { checkDob, cleanName } from '../profile.js'
 import { tables } from '../db/tables.js'
 import { TOKEN_SECURITY } from '../plugins/docs.js'
 import { AdminUpdateBody, GeneticsBody, ListUsersQuery, MAX_GENETIC_RESULT_BYTES, UserIdParams, UserPage } from '../schemas/admin.js'
-import { ref } from '../schemas/common.js'
-import { errors } from '../schemas/responses.js'
+import { errors, noContent, ok } from '../schemas/responses.js'
 import { User } from '../schemas/user.js'
 
 const ADMIN_ONLY = '**Admin only** (403 for other users).'
@@ -29,7 +28,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['admin'],
       security: TOKEN_SECURITY,
       querystring: ListUsersQuery,
-      response: { 200: ref(UserPage), 400: errors[400], 401: errors[401], 403: forbiddenForUsers }
+      response: { 200: ok(UserPage, 'A page of users, in id order'), 400: errors[400], 401: errors[401], 403: forbiddenForUsers, 503: errors[503] }
     }
   }, async (request) => {
     const { limit = 20, cursor, email } = request.query
@@ -49,7 +48,14 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['admin'],
       security: TOKEN_SECURITY,
       params: UserIdParams,
-      response: { 200: ref(User), 400: errors[400], 401: errors[401], 403: { ...errors[403], description: 'Neither an admin nor this user' }, 404: errors[404] }
+      response: {
+        200: ok(User, 'The user'),
+        400: errors[400],
+        401: errors[401],
+        403: { ...errors[403], description: 'Neither an admin nor this user' },
+        404: errors[404],
+        503: errors[503]
+      }
     }
   }, async (request) => {
     const { id } = request.params
@@ -72,7 +78,17 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       security: TOKEN_SECURITY,
       params: UserIdParams,
       body: AdminUpdateBody,
-      response: { 200: ref(User), 400: errors[400], 401: errors[401], 403: forbiddenForUsers, 404: errors[404], 409: { ...errors[409], description: 'Email taken, or the last admin would be demoted' } }
+      response: {
+        200: ok(User, 'The user, as changed'),
+        400: errors[400],
+        401: errors[401],
+        403: forbiddenForUsers,
+        404: errors[404],
+        409: { ...errors[409], description: 'Email taken, or the last admin would be demoted' },
+        413: errors[413],
+        415: errors[415],
+        503: errors[503]
+      }
     }
   }, async (request) => {
     const { id } = request.params
@@ -98,7 +114,15 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['admin'],
       security: TOKEN_SECURITY,
       params: UserIdParams,
-      response: { 204: { type: 'null', description: 'Deleted' }, 400: errors[400], 401: errors[401], 403: forbiddenForUsers, 404: errors[404], 409: { ...errors[409], description: 'The last admin cannot be deleted' } }
+      response: {
+        204: noContent('Deleted: the user, their genetic data and their sessions are gone'),
+        400: errors[400],
+        401: errors[401],
+        403: forbiddenForUsers,
+        404: errors[404],
+        409: { ...errors[409], description: 'The last admin cannot be deleted' },
+        503: errors[503]
+      }
     }
   }, async (request, reply) => {
     const { id } = request.params
@@ -117,7 +141,16 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       security: TOKEN_SECURITY,
       params: UserIdParams,
       body: GeneticsBody,
-      response: { 200: ref(User), 400: errors[400], 401: errors[401], 403: forbiddenForUsers, 404: errors[404], 413: errors[413] }
+      response: {
+        200: ok(User, 'The user, with their new genetic results and policy'),
+        400: errors[400],
+        401: errors[401],
+        403: forbiddenForUsers,
+        404: errors[404],
+        413: errors[413],
+        415: errors[415],
+        503: errors[503]
+      }
     }
   }, async (request) => {
     const { id } = request.params

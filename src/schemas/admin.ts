@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, StringEnum } from './common.js'
+import { Nullable, StringEnum, withExamples } from './common.js'
 import { Dob, Email, Name, Role, User } from './user.js'
 
 /** Printable ASCII, 1–128 characters, no space at either end. */
@@ -28,23 +28,28 @@ export const UserPage = Type.Object({
 }, { $id: 'UserPage', title: 'UserPage', additionalProperties: false })
 export type UserPage = Static<typeof UserPage>
 
-export const AdminUpdateBody = Type.Object({
+export const AdminUpdateBody = withExamples(Type.Object({
   first_name: Type.Optional(Name),
   last_name: Type.Optional(Name),
   dob: Type.Optional(Dob),
   email: Type.Optional(Email),
   role: Type.Optional(Role)
-}, { additionalProperties: false, minProperties: 1 })
+}, { additionalProperties: false, minProperties: 1 }), {
+  rename: { summary: 'Correct a name', value: { last_name: 'King' } },
+  promote: { summary: 'Make the user an admin', value: { role: 'admin' } }
+})
 export type AdminUpdateBody = Static<typeof AdminUpdateBody>
 
-export const GeneticsBody = Type.Object({
+export const GeneticsBody = withExamples(Type.Object({
   genetic_result: Type.Object({}, {
     additionalProperties: true,
     description: `Any JSON object, at most ${MAX_GENETIC_RESULT_BYTES / 1024} KiB once serialised`,
     examples: [{ BRCA1: 'negative', APOE: 'e3/e3' }]
   }),
   policy: Type.String({ pattern: POLICY_PATTERN, description: 'Insurance policy number: 1 to 128 printable ASCII characters', examples: ['POL-2024-000123'] })
-}, { additionalProperties: false })
+}, { additionalProperties: false }), {
+  results: { summary: 'Attach results and a policy number', value: { genetic_result: { BRCA1: 'negative', APOE: 'e3/e3' }, policy: 'POL-2024-000123' } }
+})
 export type GeneticsBody = Static<typeof GeneticsBody>
 
 export const AuditQuery = Type.Object({

@@ -14,3 +14,18 @@ export function Nullable<T extends TSchema> (schema: T): ReturnType<typeof Type.
 export function StringEnum<const T extends string[]> (values: T, options: Record<string, unknown> = {}): ReturnType<typeof Type.Unsafe<T[number]>> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
 }
+
+/** A named request-body example, shown in Swagger UI's example picker and used by `Try it out`. */
+export interface Example<T> {
+  summary: string
+  value: T
+}
+
+/**
+ * Adds request-body examples, which @fastify/swagger moves from `x-examples` to the OpenAPI
+ * media type's `examples`. Typed by the schema, and each must be a body the route accepts
+ * (test/spec.test.ts sends them).
+ */
+export function withExamples<T extends TSchema> (schema: T, examples: Record<string, Example<Static<T>>>): T {
+  return { ...schema, 'x-examples': examples }
+}

@@ -1,9 +1,26 @@
+import type { TSchema } from '@sinclair/typebox'
 import { ref } from './common.js'
 import { ErrorResponse } from './error.js'
 
 const error = (description: string): ReturnType<typeof ref<typeof ErrorResponse>> => ({ ...ref(ErrorResponse), description })
 
-/** Error responses, described once and picked by each route for the statuses it can return. */
+const seconds = (description: string): Record<string, unknown> => ({ type: 'integer', description })
+
+/** A success response: a shared schema (by reference) and what it means for this operation. */
+export function ok<T extends TSchema> (schema: T, description: string): ReturnType<typeof ref<T>> {
+  return { ...ref(schema), description }
+}
+
+/** A success response without a body (204). */
+export const noContent = (description: string): { type: 'null', description: string } => ({ type: 'null', description })
+
+/**
+ * Error responses, described once and picked by each route for the statuses it can return:
+ * - 400 on every route: besides the schemas, the input guard refuses a NUL byte or invalid
+ *   Unicode in any part of a request, query strings of the probes included;
+ * - 413 and 415 on every route that takes a body (Fastify's body limit and content-type parsers);
+ * - 503 on every route that reads the database (the error handler's answer to an outage).
+ */
 export const errors = {
   400: error('Invalid input: the message names the field'),
   401: error('Missing, invalid, expired or revoked token'),
@@ -11,11 +28,12 @@ export const errors = {
   404: error('No such resource'),
   409: error('Conflict with existing data'),
   413: error('Body larger than 64 KiB'),
-  429: error('Too many requests; see Retry-After'),
-  503: error('The database is unavailable; retry later')
+  415: error('Body is not JSON: send it with Content-Type: application/json'),
+  503: {
+    ...error('The database is unavailable; retry after the number of seconds in Retry-After'),
+    headers: { 'retry-after': seconds('Seconds to wait before trying again') }
+  }
 }
-
-const seconds = (description: string): Record<string, unknown> => ({ type: 'integer', description })
 
 /** 429 from the per-IP limit or the login lockout, with the headers a client needs to back off. */
 export const rateLimited = {

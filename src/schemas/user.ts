@@ -1,7 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, StringEnum, ref } from './common.js'
+import { Nullable, StringEnum, ref, withExamples } from './common.js'
 
 // Field rules, each defined once and reused by signup, /me and the admin routes.
+
+/** The account the examples walk through: sign up, log in, change it (Try it out in /docs works in that order). */
+const ADA = { email: 'ada@example.com', password: 'violet-Harbor-93-kettle', first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' }
 
 /** 1–128 characters once the spaces around it are trimmed, and no control characters anywhere. */
 export const NAME_PATTERN = '^ *[^\\s\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,126}[^\\s\\u0000-\\u001F\\u007F-\\u009F])? *$'
@@ -44,33 +47,48 @@ export const TokenResponse = Type.Object({
 }, { $id: 'Token', title: 'Token', additionalProperties: false })
 export type TokenResponse = Static<typeof TokenResponse>
 
-export const SignupBody = Type.Object({
+export const SignupBody = withExamples(Type.Object({
   email: Email,
   password: NewPassword,
   first_name: Name,
   last_name: { ...Name, examples: ['Lovelace'] },
   dob: Dob
-}, { additionalProperties: false })
+}, { additionalProperties: false }), {
+  signup: { summary: 'A new customer', value: ADA }
+})
 export type SignupBody = Static<typeof SignupBody>
 
-export const LoginBody = Type.Object({
+export const LoginBody = withExamples(Type.Object({
   email: Type.String({ minLength: 1, maxLength: 254, examples: ['ada@example.com'] }),
   password: Type.String({ minLength: 1, maxLength: 1024, examples: ['violet-Harbor-93-kettle'] }),
   remember_me: Type.Optional(Type.Boolean({ default: false, description: 'Ask for a long-lived token (JWT_REMEMBER_TTL instead of JWT_TTL)' }))
-}, { additionalProperties: false })
+}, { additionalProperties: false }), {
+  login: { summary: 'Log in for JWT_TTL (1 hour by default)', value: { email: ADA.email, password: ADA.password } },
+  rememberMe: { summary: 'Log in for JWT_REMEMBER_TTL (30 days by default)', value: { email: ADA.email, password: ADA.password, remember_me: true } }
+})
 export type LoginBody = Static<typeof LoginBody>
 
-export const LogoutBody = Type.Object({
+export const LogoutBody = withExamples(Type.Object({
   all: Type.Optional(Type.Boolean({ default: false, description: 'Revoke every session of this user, not only this token' }))
-}, { additionalProperties: false })
+}, { additionalProperties: false }), {
+  thisSession: { summary: 'End this session only (the same as no body)', value: {} },
+  everywhere: { summary: 'End every session of this account', value: { all: true } }
+})
 export type LogoutBody = Static<typeof LogoutBody>
 
-export const UpdateMeBody = Type.Object({
+export const UpdateMeBody = withExamples(Type.Object({
   first_name: Type.Optional(Name),
   last_name: Type.Optional(Name),
   dob: Type.Optional(Dob),
   email: Type.Optional(Email),
   password: Type.Optional(NewPassword),
   current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Required to change email or password' }))
-}, { additionalProperties: false, minProperties: 1 })
+}, { additionalProperties: false, minProperties: 1 }), {
+  rename: { summary: 'Change my name', value: { first_name: 'Augusta Ada', last_name: 'King' } },
+  email: { summary: 'Change my email (needs my current password)', value: { email: 'ada.king@example.com', current_password: ADA.password } },
+  password: {
+    summary: 'Change my password (needs the current one; ends my other sessions)',
+    value: { password: 'amber-Lantern-58-orchard', current_password: ADA.password }
+  }
+})
 export type UpdateMeBody = Static<typeof UpdateMeBody>

@@ -86,3 +86,11 @@ t.test('a database that accepts connections but never answers gives a 503, not a
   t.equal(response.statusCode, 503)
   t.equal(response.json().message, 'the database is not reachable')
 })
+
+t.test('the probes refuse what no route accepts, as the spec says: a NUL byte in the query string', async (t) => {
+  for (const url of ['/health?probe=%00', '/ready?probe=%00']) {
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 400, url)
+    t.equal(response.json().message, 'querystring/probe contains a NUL character or invalid Unicode, which cannot be stored')
+  }
+})
