@@ -64,7 +64,7 @@ export function loadConfig (env: Env = process.env): Config {
   return {
     env: nodeEnv,
     port: integer(env, 'PORT', 3000, 0, 65535),
-    host: optional(env, 'HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    host: hostname(env, production),
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     testDatabaseUrl: postgresUrl(env, 'TEST_DATABASE_URL'),
     dataDir: optional(env, 'DATA_DIR') ?? 'data',
@@ -88,6 +88,15 @@ export function loadConfig (env: Env = process.env): Config {
 function optional (env: Env, name: string): string | undefined {
   const value = env[name]?.trim()
   return value === undefined || value === '' ? undefined : value
+}
+
+/** An IP address or a host name, not checked further: listen() reports what it cannot bind. */
+function hostname (env: Env, production: boolean): string {
+  const value = optional(env, 'HOST') ?? (production ? '0.0.0.0' : '127.0.0.1')
+  if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/.test(value)) {
+    throw new ConfigError('HOST', `expected an IP address or a host name, got '${value}'`)
+  }
+  return value
 }
 
 function oneOf (env: Env, name: string, allowed: string[], fallback: string): string {

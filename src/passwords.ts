@@ -27,7 +27,9 @@ export function passwordProblem (password: string, personal: string[]): string |
   if ([...password].length < MIN_PASSWORD_CHARS) return `password must be at least ${MIN_PASSWORD_CHARS} characters`
   const bytes = Buffer.byteLength(password)
   if (bytes > MAX_PASSWORD_BYTES) return `password must be at most ${MAX_PASSWORD_BYTES} bytes of UTF-8 (it has ${bytes})`
-  const words = personal.flatMap((word) => [word, ...word.split(/[@._+-]/)]).filter((word) => word.length > 2)
+  // Whole words, the part of an email before the @, and their pieces: `ada.lovelace@…` gives
+  // `ada.lovelace`, `ada` and `lovelace`.
+  const words = personal.flatMap((word) => [word, word.split('@')[0], ...word.split(/[@._+-]/)]).filter((word) => word.length > 2)
   const result = strength.check(password, words)
   if (result.score >= MIN_STRENGTH) return undefined
   const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ')

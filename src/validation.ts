@@ -75,6 +75,7 @@ export function formatValidationError (error: ErrorObject, dataVar: string): str
     case 'pattern':
       return `${at} ${PATTERN_MESSAGES[String(params.pattern)] ?? 'has characters that are not allowed'}`
     case 'minLength':
+      if (params.limit === 1) return `${at} must not be empty`
       return `${at} must be at least ${String(params.limit)} characters`
     case 'maxLength':
       return `${at} must be at most ${String(params.limit)} characters`

@@ -155,7 +155,9 @@ t.test('a bad value stops start-up with one line naming the variable', async (t)
     [{ CORS_ORIGINS: 'https://app.example.com/login' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'https://app.example.com/login'"],
     [{ LOG_LEVEL: 'verbose' }, "LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got 'verbose'"],
     [{ CAPTCHA: 'maybe' }, "CAPTCHA: expected one of on, off, got 'maybe'"],
-    [{ JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET: must be at least 32 bytes, got 31']
+    [{ JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET: must be at least 32 bytes, got 31'],
+    [{ HOST: 'local host' }, "HOST: expected an IP address or a host name, got 'local host'"],
+    [{ HOST: 'http://0.0.0.0' }, "HOST: expected an IP address or a host name, got 'http://0.0.0.0'"]
   ]
   for (const [env, message] of cases) {
     const error = refusal(env)

@@ -22,6 +22,8 @@ function postgratorFor (db: Database): Postgrator {
 /** Migrates to `target` (a version number; the latest when omitted) and returns the versions applied. */
 export async function migrate (db: Database, target?: number): Promise<{ from: number, to: number }> {
   const postgrator = postgratorFor(db)
+  const latest = await postgrator.getMaxVersion()
+  if (target !== undefined && target > latest) throw new Error(`there is no schema version ${target}: the latest is ${latest}`)
   const from = await postgrator.getDatabaseVersion()
   await postgrator.migrate(target === undefined ? 'max' : String(target))
   return { from, to: await postgrator.getDatabaseVersion() }

@@ -53,6 +53,10 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
       dob: body.dob === undefined ? undefined : checkDob(body.dob)
     }
+    if (Object.keys(body).every((field) => field === 'current_password')) {
+      // current_password alone changes nothing: refuse rather than touch modified_at and the audit log.
+      throw badRequest('body must contain at least one field to change')
+    }
     if (body.email !== undefined || body.password !== undefined) {
       if (body.current_password === undefined) throw badRequest('body/current_password is required to change email or password')
       const hash = await app.data.users.findPasswordHash(account.id)

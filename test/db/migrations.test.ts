@@ -45,4 +45,6 @@ t.test('on the embedded database: the same files, down and up', async (t) => {
   t.same(await migrate(db), { from: 0, to: LATEST })
   const tables = await tableNames(db)
   for (const name of ['users', 'sessions', 'genetic_profiles']) t.ok(tables.includes(name), `${name} exists`)
+  await t.rejects(migrate(db, LATEST + 1), { message: `there is no schema version ${LATEST + 1}: the latest is ${LATEST}` })
+  t.same(await schemaStatus(db), { current: LATEST, latest: LATEST }, 'and nothing was undone')
 })

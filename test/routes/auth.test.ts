@@ -57,6 +57,7 @@ t.test('signup refuses bad input with a message naming the field, and stores not
     [signupBody({ password: 'short' }), 'body/password must be at least 10 characters'],
     [signupBody({ password: 'password123' }), 'body/password is too easy to guess: This is a commonly used password.'],
     [signupBody({ password: 'ada@example.com' }), 'body/password is too easy to guess'],
+    [signupBody({ email: 'violet.kettle.harbor@example.com', password: 'violet.kettle.harbor' }), 'body/password is too easy to guess'],
     [signupBody({ password: 'é'.repeat(40) }), 'body/password must be at most 72 bytes of UTF-8 (it has 80)'],
     [signupBody({ first_name: 'A\u0000da' }), 'body/first_name contains a NUL character or invalid Unicode, which cannot be stored']
   ]
