@@ -79,10 +79,16 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   return app
 }
 
+export interface LoggerChoices {
+  /** Human-readable lines (pino-pretty) instead of JSON, for a terminal. */
+  pretty?: boolean
+}
+
 /** One JSON line per request; URLs are logged without their query string, which may hold personal data. */
-export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+export function loggerOptions (config: Config, choices: LoggerChoices = {}): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
+    ...(choices.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
     serializers: {
       req: (request) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip }),
       err: (error: Error & { code?: unknown, statusCode?: unknown }) =>
