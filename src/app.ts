@@ -10,6 +10,7 @@ import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
 import errors from './plugins/errors.js'
+import cors from './plugins/cors.js'
 import database from './plugins/database.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
@@ -60,6 +61,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   // Infrastructure
   await app.register(errors)
+  // First to see a request, so that every answer, errors included, carries the CORS headers.
+  await app.register(cors)
   await app.register(database, { db: options.db })
   await app.register(inputGuard)
   await app.register(passwords)
