@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test lint typecheck openapi openapi-check admin clean
+.PHONY: install build migrate run dev test lint typecheck openapi openapi-check admin bench-timing clean
 
 install: node_modules/.package-lock.json
 
@@ -52,6 +52,10 @@ openapi: build
 ## openapi-check: fail when the committed openapi/openapi.json differs from what the code emits
 openapi-check: build
 	node dist/cli/openapi.js --check
+
+## bench-timing: does a failed login take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
+bench-timing: install
+	npx tsx bench/login-timing.ts $(if $(LOGINS),--logins $(LOGINS))
 
 clean:
 	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api
