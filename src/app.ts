@@ -9,6 +9,7 @@ import { schemaController, schemaErrorFormatter } from './validation.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
+import { CaptchaChallenge } from './schemas/captcha.js'
 import errors from './plugins/errors.js'
 import cors from './plugins/cors.js'
 import database from './plugins/database.js'
@@ -16,6 +17,7 @@ import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
 import rateLimits from './plugins/rate-limits.js'
 import housekeeping from './plugins/housekeeping.js'
+import captcha from './plugins/captcha.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
 import pages from './plugins/pages.js'
@@ -24,6 +26,7 @@ import authRoutes from './routes/auth.js'
 import meRoutes from './routes/me.js'
 import userRoutes from './routes/users.js'
 import auditRoutes from './routes/audit.js'
+import captchaRoutes from './routes/captcha.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,7 +60,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -68,6 +71,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(passwords)
   await app.register(rateLimits)
   await app.register(housekeeping)
+  await app.register(captcha)
   await app.register(auth)
   await app.register(docs)
   await app.register(pages)
@@ -78,6 +82,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(meRoutes, { prefix: '/api/v1/users/me' })
   await app.register(userRoutes, { prefix: '/api/v1/users' })
   await app.register(auditRoutes, { prefix: '/api/v1/audit' })
+  await app.register(captchaRoutes, { prefix: '/api/v1/captcha' })
 
   return app
 }

@@ -45,6 +45,7 @@ t.test('defaults: a development server on localhost with the embedded database',
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
     captcha: false,
+    captchaDifficulty: 5000,
     warnings: []
   })
   t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).host, '0.0.0.0', 'production listens on every interface')
@@ -70,7 +71,8 @@ t.test('every variable is read, and blank means unset', async (t) => {
     LOG_LEVEL: 'debug',
     TLS_CERT_FILE: cert,
     TLS_KEY_FILE: key,
-    CAPTCHA: 'on'
+    CAPTCHA: 'on',
+    CAPTCHA_DIFFICULTY: '20000'
   })
   t.match(config, {
     env: 'test',
@@ -90,7 +92,8 @@ t.test('every variable is read, and blank means unset', async (t) => {
     logLevel: 'debug',
     tlsCertFile: cert,
     tlsKeyFile: key,
-    captcha: true
+    captcha: true,
+    captchaDifficulty: 20000
   })
   t.equal(loadConfig({ JWT_SECRET: SECRET, PORT: '  ', JWT_TTL: '90', JWT_REMEMBER_TTL: '2h' }).port, 3000)
   t.equal(loadConfig({ JWT_SECRET: SECRET, JWT_TTL: '90' }).jwtTtl, 90, 'a bare number is seconds')
@@ -138,6 +141,7 @@ t.test('a bad value names the variable and says what is expected', async (t) => 
     [{ TRUST_PROXY: 'yes' }, "TRUST_PROXY: expected one of true, false, got 'yes'"],
     [{ LOG_LEVEL: 'verbose' }, "LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got 'verbose'"],
     [{ CAPTCHA: 'true' }, "CAPTCHA: expected one of on, off, got 'true'"],
+    [{ CAPTCHA_DIFFICULTY: '0' }, "CAPTCHA_DIFFICULTY: expected a whole number from 1 to 10000000, got '0'"],
     [{ CORS_ORIGINS: '*' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got '*'"],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'https://app.example.com/'"],
     [{ CORS_ORIGINS: 'https://ok.example.com,app.example.com' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'app.example.com'"]

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable, StringEnum, ref } from './common.js'
+import { Altcha } from './captcha.js'
 
 // Field rules, each defined once and reused by signup, /me and the admin routes.
 
@@ -49,7 +50,8 @@ export const SignupBody = Type.Object({
   password: NewPassword,
   first_name: Name,
   last_name: { ...Name, examples: ['Lovelace'] },
-  dob: Dob
+  dob: Dob,
+  altcha: Type.Optional(Altcha)
 }, { additionalProperties: false })
 export type SignupBody = Static<typeof SignupBody>
 
