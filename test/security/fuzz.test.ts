@@ -65,7 +65,8 @@ async function victimSnapshot (): Promise<string> {
   const [user, sessions, profile] = await Promise.all([
     db.query('SELECT * FROM users WHERE id = $1', [id]),
     db.query('SELECT id, expires_at FROM sessions WHERE user_id = $1 ORDER BY id', [id]),
-    db.query('SELECT * FROM genetic_profiles WHERE user_id = $1', [id])
+    // Not updated_by: it names the admin who wrote the profile, whom a fuzzed admin may delete.
+    db.query('SELECT user_id, policy, genetic_result, updated_at FROM genetic_profiles WHERE user_id = $1', [id])
   ])
   return JSON.stringify({ user: user.rows, sessions: sessions.rows, profile: profile.rows })
 }
