@@ -71,6 +71,20 @@ t.test('log lines carry no query string, and errors keep what explains them', as
   t.same(options.serializers.err(bare), { type: 'Error', message: 'no stack', code: undefined, statusCode: undefined, stack: '' })
 })
 
+t.test('without logger options the app logs at LOG_LEVEL', async (t) => {
+  const app = await buildTestApp(t, db, { LOG_LEVEL: 'warn' }, { logger: undefined })
+  t.equal(app.log.level, 'warn')
+})
+
+t.test('a logger made by the caller is used as it is', async (t) => {
+  const messages: unknown[] = []
+  const record = (...args: unknown[]) => { messages.push(args[args.length - 1]) }
+  const logger = { level: 'info', info: record, warn: record, error: record, fatal: record, debug: record, trace: record, silent: record, child: () => logger }
+  const app = await buildTestApp(t, db, {}, { logger: undefined, loggerInstance: logger as never })
+  await app.inject({ url: '/health' })
+  t.same(messages, ['incoming request', 'request completed'])
+})
+
 t.test('in a terminal the lines are pretty', async (t) => {
   t.match(loggerOptions(testConfig(), { pretty: true }), { transport: { target: 'pino-pretty' } })
 })
