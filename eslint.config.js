@@ -1,3 +1,4 @@
+import globals from 'globals'
 import neostandard from 'neostandard'
 
 export default [
@@ -10,5 +11,10 @@ export default [
     // reports real redeclarations, which is why typescript-eslint advises against this rule.
     files: ['**/*.ts'],
     rules: { '@typescript-eslint/no-redeclare': 'off' }
+  },
+  {
+    // The pages' scripts run in the browser, as ES modules.
+    files: ['public/js/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' }
   }
 ]

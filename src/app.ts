@@ -11,6 +11,7 @@ import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
 import errors, { frameworkErrors } from './plugins/errors.js'
+import securityHeaders from './plugins/security-headers.js'
 import cors from './plugins/cors.js'
 import database from './plugins/database.js'
 import inputGuard from './plugins/input-guard.js'
@@ -65,7 +66,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   // Infrastructure
   await app.register(errors)
-  // First to see a request, so that every answer, errors included, carries the CORS headers.
+  // Before anything that answers requests, so every response (pages, API, errors, /docs) gets the headers.
+  await app.register(securityHeaders)
+  // Next, so that every answer, errors and preflights included, carries the CORS headers too.
   await app.register(cors)
   await app.register(database, { db: options.db })
   await app.register(inputGuard)

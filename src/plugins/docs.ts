@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { DOCS_CSP } from './security-headers.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
@@ -40,7 +41,8 @@ async function docs (app: FastifyInstance): Promise<void> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
   })
 
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  // Swagger UI replaces the pages' Content-Security-Policy with its own, on its routes only.
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }

@@ -1,0 +1,67 @@
+// The login page: email, password, "Remember me". Wrong credentials never say which part was
+// wrong; a locked account (429) shows a countdown and the button stays disabled until it ends.
+import { api } from './api.js'
+import { clearErrors, recheckOnInput, setBusy, setFormError, showApiError, validate, values } from './forms.js'
+import { keepToken, storedToken, takeNotice } from './session.js'
+
+const form = document.getElementById('login-form')
+const submit = form.querySelector('button[type="submit"]')
+const lock = document.getElementById('lock')
+const countdown = document.getElementById('lock-countdown')
+let lockTimer
+
+// Someone already logged in (e.g. remembered on this device) goes straight to their account.
+if (storedToken() !== null) location.replace('/stats.html')
+
+const notice = takeNotice()
+if (notice !== null) {
+  const output = document.getElementById('notice')
+  output.textContent = notice
+  output.hidden = false
+}
+
+recheckOnInput(form)
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault()
+  clearErrors(form)
+  if (!validate(form)) return
+  const { email, password, remember_me: remember } = values(form)
+  setBusy(form, true)
+  try {
+    const body = { email, password }
+    if (remember) body.remember_me = true
+    const session = await api('POST', '/api/v1/users/login', { body, auth: false })
+    keepToken(session.jwt_token, remember)
+    location.assign('/stats.html')
+  } catch (error) {
+    setBusy(form, false)
+    if (error.status === 401) {
+      setFormError(form, 'The email or password is not right. Check both and try again.')
+      form.elements.namedItem('password').select()
+    } else if (error.status === 429) {
+      lockFor(error.retryAfter ?? 60)
+    } else {
+      showApiError(form, error)
+    }
+  }
+})
+
+/** Shows the lock and counts down to its end, with the button disabled until then. */
+function lockFor (seconds) {
+  const end = Date.now() + seconds * 1000
+  clearInterval(lockTimer)
+  submit.disabled = true
+  lock.hidden = false
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000))
+    countdown.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`
+    if (left === 0) {
+      clearInterval(lockTimer)
+      lock.hidden = true
+      submit.disabled = false
+    }
+  }
+  tick()
+  lockTimer = setInterval(tick, 250)
+}

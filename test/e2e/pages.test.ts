@@ -1,0 +1,478 @@
+// The three pages in a real browser: Debian's Chromium, driven headless by playwright-core,
+// against the app listening in this process. Every test also checks what a person never should
+// see: a console error, a Content-Security-Policy violation, or the token in the address bar.
+import { existsSync, mkdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import t, { type Test } from 'tap'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { auth, buildTestApp, PASSWORD, resetData, signUp, testDatabase } from '../helper.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const SCREENSHOTS = 'test-results'
+const NEW_PASSWORD = 'amber-Lantern-58-orchard'
+
+if (!existsSync(CHROMIUM)) throw new Error(`the browser tests need Chromium at ${CHROMIUM}: apt-get install chromium`)
+mkdirSync(SCREENSHOTS, { recursive: true })
+
+const db = await testDatabase(t)
+// A short lock, so the countdown can be watched to its end.
+const app = await buildTestApp(t, db, { LOGIN_LOCK_SECONDS: '4' })
+await app.listen({ port: 0, host: '127.0.0.1' })
+const baseURL = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run']
+})
+t.teardown(async () => await browser.close())
+t.beforeEach(async () => { await resetData(db) })
+
+/** What the pages of one browser context showed that they should not have. */
+interface Watch {
+  errors: string[]
+  urls: string[]
+  pages: Page[]
+}
+
+// Runs in every page before its own scripts: a violation is reported even if Chromium's own
+// console message about it changed wording.
+const REPORT_CSP_VIOLATIONS = `document.addEventListener('securitypolicyviolation', (event) => {
+  console.error('CSP violation: ' + event.effectiveDirective + ' blocked ' + event.blockedURI)
+})`
+
+async function newContext (t: Test): Promise<{ context: BrowserContext, watch: Watch }> {
+  // A fixed locale: the pages format dates in the browser's language, and the tests read them.
+  const context = await browser.newContext({ baseURL, locale: 'en-US', viewport: { width: 1000, height: 800 } })
+  t.teardown(async () => await context.close())
+  // Every wait is on a condition; this only bounds how long a broken page takes to fail.
+  context.setDefaultTimeout(10_000)
+  await context.addInitScript(REPORT_CSP_VIOLATIONS)
+  const watch: Watch = { errors: [], urls: [], pages: [] }
+  context.on('page', (page) => {
+    watch.pages.push(page)
+    page.on('console', (message) => { if (message.type() === 'error') watch.errors.push(message.text()) })
+    page.on('pageerror', (error) => watch.errors.push(`page error: ${error.message}`))
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) watch.urls.push(frame.url()) })
+  })
+  return { context, watch }
+}
+
+async function newPage (t: Test): Promise<{ page: Page, context: BrowserContext, watch: Watch }> {
+  const { context, watch } = await newContext(t)
+  return { page: await context.newPage(), context, watch }
+}
+
+/** The token this tab holds, in either storage. */
+async function storedTokens (page: Page): Promise<{ session: string | null, local: string | null }> {
+  return await page.evaluate<{ session: string | null, local: string | null }>(
+    "({ session: sessionStorage.getItem('dna-api.token'), local: localStorage.getItem('dna-api.token') })")
+}
+
+/**
+ * Asserts that no page showed a console error or CSP violation, except failed API responses of
+ * the statuses the test provoked on purpose (Chromium logs those), and that no address ever held
+ * a token (a JWT starts with `eyJ`, and the tokens seen are checked as they are).
+ */
+function assertClean (t: Test, watch: Watch, { expectedStatuses = [] as number[], tokens = [] as string[] } = {}): void {
+  const unexpected = watch.errors.filter((text) => {
+    const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(text)
+    return failed === null || !expectedStatuses.includes(Number(failed[1]))
+  })
+  t.same(unexpected, [], 'no console errors and no CSP violations')
+  t.ok(watch.urls.length > 0, 'pages were visited')
+  const leaked = watch.urls.filter((url) => url.includes('eyJ') || /token/i.test(url) ||
+    tokens.some((token) => token !== '' && url.includes(token)))
+  t.same(leaked, [], 'no URL ever carried the token')
+}
+
+/** Asserts where the page is now, and that its address holds no token. */
+async function at (t: Test, page: Page, path: string): Promise<void> {
+  await page.waitForURL(`${baseURL}${path}`)
+  t.equal(new URL(page.url()).pathname, path)
+  t.notMatch(page.url(), /eyJ|token/i, 'no token in the URL')
+}
+
+/** The id of the element that has the keyboard focus. */
+async function focused (page: Page): Promise<string> {
+  return await page.evaluate<string>('document.activeElement.id')
+}
+
+async function accountShown (page: Page): Promise<void> {
+  await page.locator('#account').waitFor({ state: 'visible' })
+}
+
+async function logIn (page: Page, email: string, password: string, { remember = false } = {}): Promise<void> {
+  await page.goto('/login.html')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  if (remember) await page.getByLabel('Remember me').check()
+  await page.getByRole('button', { name: 'Log in' }).click()
+}
+
+async function screenshot (page: Page, name: string, { fullPage = true } = {}): Promise<void> {
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage })
+}
+
+t.test('signing up checks the fields, shows the server\'s message by its field, and lands on the account logged in', async (t) => {
+  const { page, watch } = await newPage(t)
+  await page.goto('/signup.html')
+  await at(t, page, '/signup.html')
+
+  // The browser's own checks: nothing is sent while a field is wrong.
+  await page.getByRole('button', { name: 'Create account' }).click()
+  t.equal(await page.locator('#signup-email-error').textContent(), 'Email is required')
+  t.equal(await page.locator('#signup-dob-error').textContent(), 'Date of birth is required')
+  t.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true')
+  t.equal(await focused(page), 'signup-email', 'the first wrong field has the focus')
+
+  await page.getByLabel('Email').fill('not-an-email')
+  await page.getByLabel('Password', { exact: true }).fill('é'.repeat(40))
+  await page.getByLabel('First name').fill('Ada')
+  await page.getByLabel('Last name').fill('Lovelace')
+  await page.getByLabel('Date of birth').fill('2999-01-01')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  t.equal(await page.locator('#signup-email-error').textContent(), 'Email must be an email address like name@example.com')
+  t.match(await page.locator('#signup-password-error').textContent(), /^Password must be at most 72 bytes \(it has 80/)
+  t.equal(await page.locator('#signup-dob-error').textContent(), 'Date of birth must not be in the future')
+  await page.getByLabel('Date of birth').fill('1899-12-31')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  t.equal(await page.locator('#signup-dob-error').textContent(), 'Date of birth must be on or after 1900-01-01')
+
+  // A password the browser lets through but the server refuses: its message, next to the field.
+  await page.getByLabel('Email').fill('ada@example.com')
+  await page.getByLabel('Password', { exact: true }).fill('password1234')
+  await page.locator('#signup-password-strength').filter({ hasText: 'Strength: Weak' }).waitFor()
+  await page.getByLabel('Date of birth').fill('1990-04-17')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.locator('#signup-password-error').filter({ hasText: 'Password is too easy to guess' }).waitFor()
+  t.equal(await page.locator('#signup-email-error').textContent(), '', 'the fixed fields show no error')
+
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.locator('#signup-password-strength').filter({ hasText: 'Strength: Strong' }).waitFor()
+  t.equal(await page.locator('#signup-password-error').textContent(), '', 'the error goes once the field is fixed')
+  await screenshot(page, 'signup')
+  await page.getByRole('button', { name: 'Create account' }).click()
+
+  await at(t, page, '/stats.html')
+  await accountShown(page)
+  t.equal(await page.locator('#profile-name').textContent(), 'Ada Lovelace')
+  t.equal(await page.locator('#profile-email').textContent(), 'ada@example.com')
+  t.equal(await page.locator('#profile-dob').textContent(), 'April 17, 1990')
+  t.equal(await page.locator('#profile-policy').textContent(), 'None yet')
+  t.ok(await page.getByText('No results yet').isVisible())
+  t.notOk(await page.locator('table').count(), 'no results table without results')
+  const tokens = await storedTokens(page)
+  t.ok(tokens.session?.startsWith('eyJ'), 'the token is kept for this tab only')
+  t.equal(tokens.local, null)
+  await screenshot(page, 'stats-no-results')
+  assertClean(t, watch, { expectedStatuses: [400], tokens: [tokens.session ?? ''] })
+})
+
+t.test('an email already taken is said next to the email field', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  await page.goto('/signup.html')
+  await page.getByLabel('Email').fill('ADA@example.com')
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('First name').fill('Ada')
+  await page.getByLabel('Last name').fill('Lovelace')
+  await page.getByLabel('Date of birth').fill('1990-04-17')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.locator('#signup-email-error').filter({ hasText: 'An account with this email already exists' }).waitFor()
+  await at(t, page, '/signup.html')
+  assertClean(t, watch, { expectedStatuses: [409] })
+})
+
+t.test('log in with the keyboard alone, log out, and the account page is closed until the next login', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  await page.goto('/')
+  await at(t, page, '/login.html')
+  await screenshot(page, 'login')
+
+  await page.getByLabel('Email').focus()
+  await page.keyboard.type('ada@example.com')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type(PASSWORD)
+  await page.keyboard.press('Enter')
+  await at(t, page, '/stats.html')
+  await accountShown(page)
+  t.equal(await page.locator('#profile-name').textContent(), 'Ada Lovelace')
+  const { session: token } = await storedTokens(page)
+  await screenshot(page, 'stats')
+
+  await page.getByRole('button', { name: 'Log out', exact: true }).click()
+  await at(t, page, '/login.html')
+  t.equal(await page.locator('#notice').textContent(), 'You have logged out.')
+  t.same(await storedTokens(page), { session: null, local: null }, 'the token is gone')
+  const revoked = await app.inject({ url: '/api/v1/users/me', headers: auth(token ?? '') })
+  t.equal(revoked.statusCode, 401, 'and revoked on the server')
+
+  await page.goto('/stats.html')
+  await at(t, page, '/login.html')
+  t.equal(await page.locator('#notice').textContent(), 'Please log in to see your account.')
+
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await at(t, page, '/stats.html')
+  await accountShown(page)
+  assertClean(t, watch, { tokens: [token ?? ''] })
+})
+
+t.test('remember me keeps the session in a new tab and across reloads; without it a new tab starts logged out', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { context, page, watch } = await newPage(t)
+  await logIn(page, 'ada@example.com', PASSWORD, { remember: true })
+  await at(t, page, '/stats.html')
+  await accountShown(page)
+  const tokens = await storedTokens(page)
+  t.equal(tokens.session, null)
+  t.ok(tokens.local?.startsWith('eyJ'), 'the long-lived token is kept on the device')
+  const claims = JSON.parse(Buffer.from((tokens.local ?? '').split('.')[1], 'base64url').toString())
+  t.equal(claims.exp - claims.iat, 30 * 86400, 'and it is the long-lived one')
+
+  const tab = await context.newPage()
+  await tab.goto('/login.html')
+  await at(t, tab, '/stats.html')
+  await accountShown(tab)
+  await tab.reload()
+  await accountShown(tab)
+  t.equal(await tab.locator('#profile-name').textContent(), 'Ada Lovelace')
+  assertClean(t, watch, { tokens: [tokens.local ?? ''] })
+
+  const other = await newPage(t)
+  await logIn(other.page, 'ada@example.com', PASSWORD)
+  await at(t, other.page, '/stats.html')
+  await accountShown(other.page)
+  const otherTab = await other.context.newPage()
+  await otherTab.goto('/stats.html')
+  await at(t, otherTab, '/login.html')
+  t.equal(await otherTab.locator('#notice').textContent(), 'Please log in to see your account.')
+  assertClean(t, other.watch)
+})
+
+t.test('editing the name and date of birth shows them after a reload', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await accountShown(page)
+
+  await page.getByRole('button', { name: 'Save details' }).click()
+  t.equal(await page.locator('#details-form .form-error').textContent(), 'Nothing has changed: edit a field first.')
+
+  await page.getByLabel('First name').fill('  ')
+  await page.getByRole('button', { name: 'Save details' }).click()
+  t.equal(await page.locator('#details-first-name-error').textContent(), 'First name is required')
+
+  await page.getByLabel('First name').fill('Augusta Ada')
+  await page.getByLabel('Last name').fill('King')
+  await page.getByLabel('Date of birth').fill('1985-12-10')
+  await page.getByRole('button', { name: 'Save details' }).click()
+  await page.locator('#status').filter({ hasText: 'Your details are saved.' }).waitFor()
+  t.equal(await page.locator('#profile-name').textContent(), 'Augusta Ada King')
+
+  await page.reload()
+  await accountShown(page)
+  t.equal(await page.locator('#profile-name').textContent(), 'Augusta Ada King')
+  t.equal(await page.locator('#profile-dob').textContent(), 'December 10, 1985')
+  t.equal(await page.getByLabel('First name').inputValue(), 'Augusta Ada')
+  assertClean(t, watch)
+})
+
+t.test('changing the email and the password asks for the current password; then the new password logs in', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await accountShown(page)
+
+  const emailForm = page.locator('#email-form')
+  await emailForm.getByLabel('New email').fill('ada@lovelace.example')
+  await emailForm.getByRole('button', { name: 'Change email' }).click()
+  t.equal(await page.locator('#email-current-password-error').textContent(), 'Current password is required')
+  await emailForm.getByLabel('Current password').fill('not-my-password')
+  await emailForm.getByRole('button', { name: 'Change email' }).click()
+  await page.locator('#email-current-password-error').filter({ hasText: 'Current password is incorrect' }).waitFor()
+  await emailForm.getByLabel('Current password').fill(PASSWORD)
+  await emailForm.getByRole('button', { name: 'Change email' }).click()
+  await page.locator('#status').filter({ hasText: 'Your email is changed.' }).waitFor()
+  t.equal(await page.locator('#profile-email').textContent(), 'ada@lovelace.example')
+
+  const passwordForm = page.locator('#password-form')
+  await passwordForm.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD)
+  await passwordForm.getByLabel('Repeat new password').fill(`${NEW_PASSWORD}!`)
+  await passwordForm.getByLabel('Current password').fill(PASSWORD)
+  await passwordForm.getByRole('button', { name: 'Change password' }).click()
+  t.equal(await page.locator('#password-repeat-error').textContent(), 'Repeat new password does not match')
+  await passwordForm.getByLabel('Repeat new password').fill(NEW_PASSWORD)
+  await passwordForm.getByRole('button', { name: 'Change password' }).click()
+  await page.locator('#status').filter({ hasText: 'Your password is changed.' }).waitFor()
+  t.equal(await passwordForm.getByLabel('New password', { exact: true }).inputValue(), '', 'the form is emptied')
+
+  await page.getByRole('button', { name: 'Log out', exact: true }).click()
+  await at(t, page, '/login.html')
+  await logIn(page, 'ada@lovelace.example', PASSWORD)
+  await page.locator('#login-form .form-error').filter({ hasText: 'The email or password is not right' }).waitFor()
+  await logIn(page, 'ada@lovelace.example', NEW_PASSWORD)
+  await at(t, page, '/stats.html')
+  await accountShown(page)
+  assertClean(t, watch, { expectedStatuses: [401] })
+})
+
+t.test('deleting the account asks first, then ends at the login page, where the old credentials fail', async (t) => {
+  const { user } = await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await accountShown(page)
+
+  await page.getByRole('button', { name: 'Delete my account…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Delete your account?' })
+  await dialog.waitFor()
+  t.equal(await focused(page), 'delete-cancel', 'the safe choice has the focus')
+  await page.keyboard.press('Escape')
+  await dialog.waitFor({ state: 'hidden' })
+  await page.getByRole('button', { name: 'Delete my account…' }).click()
+  await dialog.getByRole('button', { name: 'Keep my account' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+  const { rows: kept } = await db.query('SELECT id FROM users WHERE id = $1', [user.id])
+  t.equal(kept.length, 1, 'nothing is deleted without confirmation')
+
+  await page.getByRole('button', { name: 'Delete my account…' }).click()
+  await screenshot(page, 'stats-delete-dialog', { fullPage: false })
+  await dialog.getByRole('button', { name: 'Delete permanently' }).click()
+  await at(t, page, '/login.html')
+  t.equal(await page.locator('#notice').textContent(), 'Your account has been deleted.')
+  t.same(await storedTokens(page), { session: null, local: null })
+  const { rows: gone } = await db.query('SELECT id FROM users WHERE id = $1', [user.id])
+  t.equal(gone.length, 0)
+
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await page.locator('#login-form .form-error').filter({ hasText: 'The email or password is not right' }).waitFor()
+  await at(t, page, '/login.html')
+  assertClean(t, watch, { expectedStatuses: [401] })
+})
+
+t.test('the genetic results show as a readable table with the policy; the page fits a phone', async (t) => {
+  const { user } = await signUp(app, { email: 'ada@example.com' })
+  await db.query('INSERT INTO genetic_profiles (user_id, policy, genetic_result) VALUES ($1, $2, $3)', [
+    user.id, 'POL-2024-000123',
+    JSON.stringify({ BRCA1: 'negative', APOE: 'e3/e4', lactose_intolerance: false, variants: ['rs429358', 'rs7412'], MTHFR: { C677T: 'heterozygous', risk: 1.4 } })
+  ])
+  const { page, watch } = await newPage(t)
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await accountShown(page)
+  t.equal(await page.locator('#profile-policy').textContent(), 'POL-2024-000123')
+  t.notOk(await page.getByText('No results yet').isVisible())
+
+  const rows = page.locator('#results table tbody tr')
+  t.equal(await rows.count(), 5)
+  const table: Array<[string, string]> = []
+  for (const row of await rows.all()) table.push([await row.locator('th').innerText(), await row.locator('td').innerText()])
+  t.same(table, [
+    ['APOE', 'e3/e4'],
+    ['BRCA1', 'negative'],
+    ['lactose intolerance', 'no'],
+    ['MTHFR', 'C677T\nheterozygous\nrisk\n1.4'],
+    ['variants', 'rs429358\nrs7412']
+  ], 'one row per marker, in alphabetical order, nested values spelled out')
+  t.notMatch(await page.locator('#results').innerText(), /[{}"]/, 'no raw JSON')
+  t.same(await page.locator('#results thead th').allInnerTexts(), ['Marker', 'Result'])
+  await screenshot(page, 'stats-results')
+
+  await page.setViewportSize({ width: 360, height: 740 })
+  await page.reload()
+  await accountShown(page)
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')
+  t.equal(overflow, 0, 'nothing sticks out sideways at phone width')
+  await screenshot(page, 'stats-phone')
+
+  await db.query("UPDATE genetic_profiles SET genetic_result = '{}' WHERE user_id = $1", [user.id])
+  await page.reload()
+  await accountShown(page)
+  t.ok(await page.getByText('No results yet').isVisible(), 'an empty result is no result')
+  t.equal(await page.locator('#results table').count(), 0)
+  assertClean(t, watch)
+})
+
+t.test('a revoked or expired token sends the person to the login page with a message', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const laptop = await newPage(t)
+  const phone = await newPage(t)
+  for (const { page } of [laptop, phone]) {
+    await logIn(page, 'ada@example.com', PASSWORD)
+    await accountShown(page)
+  }
+
+  await laptop.page.getByRole('button', { name: 'Log out of all devices' }).click()
+  await at(t, laptop.page, '/login.html')
+  t.equal(await laptop.page.locator('#notice').textContent(), 'You have logged out of all your devices.')
+
+  // The phone's page is still open; its next request finds the session gone.
+  await phone.page.getByLabel('First name').fill('Augusta')
+  await phone.page.getByRole('button', { name: 'Save details' }).click()
+  await at(t, phone.page, '/login.html')
+  t.equal(await phone.page.locator('#notice').textContent(), 'Your session has ended. Please log in again.')
+  t.same(await storedTokens(phone.page), { session: null, local: null }, 'the dead token is dropped')
+
+  await logIn(phone.page, 'ada@example.com', PASSWORD)
+  await accountShown(phone.page)
+  await db.query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+  await phone.page.reload()
+  await at(t, phone.page, '/login.html')
+  t.equal(await phone.page.locator('#notice').textContent(), 'Your session has ended. Please log in again.')
+  assertClean(t, laptop.watch)
+  assertClean(t, phone.watch, { expectedStatuses: [401] })
+})
+
+t.test('wrong credentials do not say which was wrong; after three the account is locked, with a countdown', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  const message = page.locator('#login-form .form-error')
+  const button = page.getByRole('button', { name: 'Log in' })
+
+  await logIn(page, 'nobody@example.com', PASSWORD)
+  await message.filter({ hasText: 'The email or password is not right' }).waitFor()
+  const unknownEmail = await message.textContent()
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await logIn(page, 'ada@example.com', `wrong-password-${attempt}`)
+    await message.filter({ hasText: 'The email or password is not right' }).waitFor()
+    t.equal(await message.textContent(), unknownEmail, 'the same words for a wrong password as for an unknown email')
+  }
+
+  // Locked now: even the right password is refused until the lock ends.
+  await logIn(page, 'ada@example.com', PASSWORD)
+  const lock = page.locator('#lock')
+  await lock.waitFor({ state: 'visible' })
+  t.match(await lock.innerText(), /This account is locked/)
+  t.ok(await button.isDisabled(), 'the button is disabled while locked')
+  const countdown = page.locator('#lock-countdown')
+  const first = await countdown.textContent()
+  t.match(first, /^0:0[1-4]$/)
+  await screenshot(page, 'login-locked')
+  // (waitForFunction would evaluate a string in the page, which its CSP rightly forbids.)
+  await page.locator('#lock-countdown', { hasNotText: first ?? '' }).waitFor()
+  t.ok(await button.isDisabled(), 'still disabled while counting down')
+
+  await lock.waitFor({ state: 'hidden' })
+  t.ok(await button.isEnabled(), 'enabled again when the lock ends')
+  await button.click()
+  await at(t, page, '/stats.html')
+  await accountShown(page)
+  assertClean(t, watch, { expectedStatuses: [401, 429] })
+})
+
+t.test('Swagger UI renders at /docs under its own policy, with no CSP violation', async (t) => {
+  const { page, watch } = await newPage(t)
+  await page.goto('/docs')
+  await page.locator('.swagger-ui .info .title').filter({ hasText: 'dna-api' }).waitFor()
+  await page.locator('.opblock-summary-path', { hasText: '/api/v1/users/me' }).first().waitFor()
+  await screenshot(page, 'docs')
+
+  // "Try it out" calls the API from the page, which its connect-src must allow.
+  const health = page.locator('.opblock', { has: page.locator('.opblock-summary-path', { hasText: /^\/health$/ }) })
+  await health.locator('.opblock-summary').click()
+  await health.getByRole('button', { name: 'Try it out' }).click()
+  await health.getByRole('button', { name: 'Execute' }).click()
+  await health.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor()
+  assertClean(t, watch)
+})

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildTestApp, testDatabase } from '../helper.js'
+
+const db = await testDatabase(t)
+const app = await buildTestApp(t, db)
+
+/** The directives of a Content-Security-Policy header, by name. */
+function directives (header: unknown): Map<string, string[]> {
+  return new Map(String(header).split(';').map((part) => part.trim()).filter((part) => part !== '')
+    .map((part) => { const [name, ...values] = part.split(/\s+/); return [name, values] }))
+}
+
+t.test('the pages get a strict Content-Security-Policy with no inline code allowed', async (t) => {
+  const response = await app.inject({ url: '/login.html' })
+  t.equal(response.statusCode, 200)
+  const header = response.headers['content-security-policy']
+  t.notMatch(String(header), 'unsafe-inline')
+  t.notMatch(String(header), 'unsafe-eval')
+  const csp = directives(header)
+  t.same(csp.get('default-src'), ["'self'"])
+  t.same(csp.get('script-src'), ["'self'"])
+  t.same(csp.get('style-src'), ["'self'"])
+  t.same(csp.get('script-src-attr'), ["'none'"])
+  t.same(csp.get('object-src'), ["'none'"])
+  t.same(csp.get('frame-ancestors'), ["'none'"])
+})
+
+t.test('every response carries the other headers, and HSTS only over TLS', async (t) => {
+  for (const url of ['/login.html', '/signup.html', '/stats.html', '/api/v1/users/me', '/no-such-page']) {
+    const response = await app.inject({ url })
+    t.match(response.headers, {
+      'content-security-policy': /default-src 'self'/,
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer'
+    }, url)
+    t.notOk('strict-transport-security' in response.headers, url)
+  }
+})
+
+t.test('Swagger UI gets its own policy, still without inline code, and the pages keep theirs', async (t) => {
+  for (const url of ['/docs', '/docs/static/swagger-ui-bundle.js', '/docs/static/swagger-initializer.js', '/docs/json']) {
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 200, url)
+    const header = String(response.headers['content-security-policy'])
+    t.notMatch(header, 'unsafe-inline', url)
+    t.notMatch(header, 'unsafe-eval', url)
+    const csp = directives(header)
+    t.same(csp.get('script-src'), ["'self'"], url)
+    t.same(csp.get('frame-ancestors'), ["'none'"], url)
+  }
+  const page = await app.inject({ url: '/stats.html' })
+  t.same(directives(page.headers['content-security-policy']).get('img-src'), ["'self'"])
+})
+
+t.test('a server that serves TLS itself tells browsers to keep to HTTPS', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dna-api-tls-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
+    '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' })
+  const tlsApp = await buildTestApp(t, db, { TLS_CERT_FILE: cert, TLS_KEY_FILE: key })
+  const response = await tlsApp.inject({ url: '/login.html' })
+  t.equal(response.headers['strict-transport-security'], `max-age=${365 * 86400}`)
+})
+
+t.test('API answers may not be cached anywhere; pages may', async (t) => {
+  for (const url of ['/api/v1/users/me', '/api/v1/nothing-here']) {
+    t.equal((await app.inject({ url })).headers['cache-control'], 'no-store', url)
+  }
+  const login = await app.inject({ method: 'POST', url: '/api/v1/users/login', payload: { email: 'nobody@example.com', password: 'wrong-password' } })
+  t.equal(login.headers['cache-control'], 'no-store')
+  t.not((await app.inject({ url: '/login.html' })).headers['cache-control'], 'no-store')
+})
