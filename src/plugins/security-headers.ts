@@ -73,7 +73,7 @@ async function securityHeaders (app: FastifyInstance): Promise<void> {
 
   // API answers hold personal and health data: no browser, proxy or CDN may keep a copy.
   app.addHook('onSend', async (request, reply) => {
-    if (request.url.startsWith('/api/')) void reply.header('cache-control', 'no-store')
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
   })
 }
 
