@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test lint typecheck openapi openapi-check openapi-lint client client-check admin clean
+.PHONY: install build migrate run dev test fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench-timing clean
 
 install: node_modules/.package-lock.json
 
@@ -34,6 +34,10 @@ dev: migrate
 ## test: the tap suite with 100% coverage; embedded database, or PostgreSQL when TEST_DATABASE_URL is set
 test: install
 	npx tap
+
+## fuzz: the fuzz test of every route with many more requests than in `make test` (`RUNS=n`, default 10000; `SEED=n` replays a failure)
+fuzz: install
+	FUZZ_RUNS=$(or $(RUNS),10000) $(if $(SEED),FUZZ_SEED=$(SEED)) npx tap --disable-coverage --timeout=3600 test/security/fuzz.test.ts
 
 lint: install
 	npx eslint .
@@ -66,6 +70,10 @@ client: install
 ## client-check: fail when client/generated/ is not what the committed spec generates
 client-check: install
 	npx openapi-typescript --redocly openapi/redocly.yaml --root-types --check && echo "client/generated/api.ts is up to date"
+
+## bench-timing: does a failed login take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
+bench-timing: install
+	npx tsx bench/login-timing.ts $(if $(LOGINS),--logins $(LOGINS))
 
 clean:
 	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api

@@ -9,13 +9,16 @@ import { schemaController, schemaErrorFormatter } from './validation.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
-import errors from './plugins/errors.js'
+import { CaptchaChallenge } from './schemas/captcha.js'
+import errors, { frameworkErrors } from './plugins/errors.js'
 import securityHeaders from './plugins/security-headers.js'
+import cors from './plugins/cors.js'
 import database from './plugins/database.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
 import rateLimits from './plugins/rate-limits.js'
 import housekeeping from './plugins/housekeeping.js'
+import captcha from './plugins/captcha.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
 import pages from './plugins/pages.js'
@@ -24,6 +27,7 @@ import authRoutes from './routes/auth.js'
 import meRoutes from './routes/me.js'
 import userRoutes from './routes/users.js'
 import auditRoutes from './routes/audit.js'
+import captchaRoutes from './routes/captcha.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,21 +57,25 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     schemaController,
-    schemaErrorFormatter
+    schemaErrorFormatter,
+    frameworkErrors
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
   // Before anything that answers requests, so every response (pages, API, errors, /docs) gets the headers.
   await app.register(securityHeaders)
+  // Next, so that every answer, errors and preflights included, carries the CORS headers too.
+  await app.register(cors)
   await app.register(database, { db: options.db })
   await app.register(inputGuard)
   await app.register(passwords)
   await app.register(rateLimits)
   await app.register(housekeeping)
+  await app.register(captcha)
   await app.register(auth)
   await app.register(docs)
   await app.register(pages)
@@ -78,14 +86,21 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(meRoutes, { prefix: '/api/v1/users/me' })
   await app.register(userRoutes, { prefix: '/api/v1/users' })
   await app.register(auditRoutes, { prefix: '/api/v1/audit' })
+  await app.register(captchaRoutes, { prefix: '/api/v1/captcha' })
 
   return app
 }
 
+export interface LoggerChoices {
+  /** Human-readable lines (pino-pretty) instead of JSON, for a terminal. */
+  pretty?: boolean
+}
+
 /** One JSON line per request; URLs are logged without their query string, which may hold personal data. */
-export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+export function loggerOptions (config: Config, choices: LoggerChoices = {}): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
+    ...(choices.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
     serializers: {
       req: (request) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip }),
       err: (error: Error & { code?: unknown, statusCode?: unknown }) =>

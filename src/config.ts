@@ -23,6 +23,8 @@ export interface Config {
   tlsCertFile: string | undefined
   tlsKeyFile: string | undefined
   captcha: boolean
+  /** Proof of work per signup when the captcha is on: the largest number of key derivations a solver may need. */
+  captchaDifficulty: number
   /** Things worth telling the operator at start-up, e.g. a generated secret. */
   warnings: string[]
 }
@@ -81,6 +83,7 @@ export function loadConfig (env: Env = process.env): Config {
     tlsCertFile,
     tlsKeyFile,
     captcha: oneOf(env, 'CAPTCHA', ['on', 'off'], 'off') === 'on',
+    captchaDifficulty: integer(env, 'CAPTCHA_DIFFICULTY', 5000, 1, 10_000_000),
     warnings
   }
 }

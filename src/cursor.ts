@@ -6,8 +6,12 @@ export function encodeCursor (kind: 'users' | 'audit', id: number): string {
   return Buffer.from(`${kind}:${id}`).toString('base64url')
 }
 
+/** Ids are PostgreSQL integers: a larger one would be an out-of-range error, not an empty page. */
+const MAX_ID = 2147483647
+
 export function decodeCursor (kind: 'users' | 'audit', cursor: string): number {
   const match = new RegExp(`^${kind}:([1-9]\\d{0,9})$`).exec(Buffer.from(cursor, 'base64url').toString())
-  if (match === null) throw badRequest('querystring/cursor is not a cursor returned by this endpoint')
-  return Number(match[1])
+  const id = Number(match?.[1])
+  if (!(id <= MAX_ID)) throw badRequest('querystring/cursor is not a cursor returned by this endpoint')
+  return id
 }

@@ -8,8 +8,7 @@ import { failWith } from './cli/fail.js'
 try {
   readDotEnv()
   const config = loadConfig()
-  const pretty = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}
-  const app = await buildApp(config, { logger: { ...loggerOptions(config) as object, ...pretty } })
+  const app = await buildApp(config, { logger: loggerOptions(config, { pretty: process.stdout.isTTY }) })
   for (const warning of config.warnings) app.log.warn(warning)
 
   const schema = await schemaStatus(app.db)

@@ -1,7 +1,7 @@
 // How requests are validated. Bodies are strict: no type coercion and no silent removal of
 // unknown fields (Fastify's defaults do both), so `"first_name": 12` or an extra `role` is a 400.
 // Query strings and path parameters arrive as text, so those are still coerced.
-import { Ajv, type ErrorObject, type Options } from 'ajv'
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifyServerOptions, FastifySchemaCompiler } from 'fastify'
 import { NAME_PATTERN } from './schemas/user.js'
@@ -20,13 +20,35 @@ function ajvFor (options: Options, externalSchemas: Record<string, unknown>): Aj
   return ajv
 }
 
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }
+
+/**
+ * Ajv coerces text such as `1e400` or `-Infinity` to an infinite number, and then skips the
+ * range checks (`maximum`, `minimum`), which it only applies to finite numbers: an id of
+ * Infinity would reach the database. So a query or path value must also be a finite number.
+ */
+function finite (validate: ValidateFunction): Validator {
+  const check: Validator = (data) => {
+    check.errors = validate(data) ? infinite(data as Record<string, unknown>) : validate.errors
+    return check.errors === null
+  }
+  return check
+}
+
+function infinite (fields: Record<string, unknown>): ErrorObject[] | null {
+  const key = Object.keys(fields).find((name) => typeof fields[name] === 'number' && !Number.isFinite(fields[name]))
+  return key === undefined
+    ? null
+    : [{ keyword: 'finite', instancePath: `/${key}`, schemaPath: '', params: {}, message: 'must be a finite number' }]
+}
+
 export const schemaController: FastifyServerOptions['schemaController'] = {
   compilersFactory: {
     buildValidator (externalSchemas: Record<string, unknown>) {
       const body = ajvFor({ coerceTypes: false, removeAdditional: false }, externalSchemas)
       const text = ajvFor({ coerceTypes: 'array', removeAdditional: true }, externalSchemas)
       const compiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-        (httpPart === 'body' ? body : text).compile(schema as object)
+        httpPart === 'body' ? body.compile(schema as object) : finite(text.compile(schema as object))
       return compiler as never
     }
   }

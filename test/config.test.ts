@@ -39,7 +39,8 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     logLevel: 'info',
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
-    captcha: false
+    captcha: false,
+    captchaDifficulty: 5000
   })
   t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
   t.not(loadConfig({}).jwtSecret, jwtSecret, 'each process gets its own random secret')
@@ -89,7 +90,8 @@ t.test('every variable is read', async (t) => {
     LOG_LEVEL: 'debug',
     TLS_CERT_FILE: cert,
     TLS_KEY_FILE: key,
-    CAPTCHA: 'on'
+    CAPTCHA: 'on',
+    CAPTCHA_DIFFICULTY: '20'
   })
   t.same(config, {
     env: 'test',
@@ -111,6 +113,7 @@ t.test('every variable is read', async (t) => {
     tlsCertFile: cert,
     tlsKeyFile: key,
     captcha: true,
+    captchaDifficulty: 20,
     warnings: []
   })
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)

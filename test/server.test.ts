@@ -7,6 +7,7 @@ import t from 'tap'
 import type { Test } from './helper.js'
 import { openDatabase } from '../src/db/database.js'
 import { migrate } from '../src/db/migrations.js'
+import { SAMPLE_JWT_SECRET } from '../src/config.js'
 import { runCli, startCli, tempDir, type LogRecord, type Running } from './support.js'
 
 const LATEST = Math.max(...readdirSync('sql').filter((file) => /^\d+\.do\./.test(file)).map((file) => Number(file.split('.')[0])))
@@ -98,4 +99,19 @@ t.test('with TLS_CERT_FILE and TLS_KEY_FILE the server speaks HTTPS', async (t) 
   t.same(response, { status: 200, body: '{"status":"ok"}' })
   server.child.kill('SIGTERM')
   t.same(await server.closed, { code: 0, signal: null })
+})
+
+t.test('production refuses to start without a strong JWT_SECRET of its own: one line, exit code 1', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['', 'JWT_SECRET: required in production (at least 32 bytes, e.g. `openssl rand -base64 48`)'],
+    ['x'.repeat(31), 'JWT_SECRET: must be at least 32 bytes, got 31'],
+    [SAMPLE_JWT_SECRET, 'JWT_SECRET: is the sample value from .env.sample; generate your own']
+  ]
+  for (const [secret, message] of cases) {
+    t.same(runCli('src/server.ts', [], { env: { NODE_ENV: 'production', JWT_SECRET: secret, DATA_DIR: dataDir } }), {
+      status: 1,
+      stdout: '',
+      stderr: `dna-api: configuration error: ${message}\n`
+    }, `JWT_SECRET='${secret}'`)
+  }
 })

@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats'
 import t from 'tap'
 import { formatValidationError } from '../src/validation.js'
 import { NAME_PATTERN } from '../src/schemas/user.js'
-import { auth, buildTestApp, resetData, signUp, testDatabase } from './helper.js'
+import { auth, buildTestApp, resetData, signUp, signUpAdmin, testDatabase } from './helper.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
@@ -130,4 +130,25 @@ t.test('the formatter, keyword by keyword, on the errors Ajv really gives', asyn
   for (const [what, schema, data, message] of cases) t.match(say(schema, data), message, what)
   t.equal(say({ type: 'integer', multipleOf: 5 }, 7, { messages: false }), 'body is invalid', 'and without a message from Ajv')
   t.equal(formatValidationError(firstError({ type: 'string' }, 1), 'querystring/limit'), 'querystring/limit must be a string', 'where the data is comes first')
+})
+
+t.test('query and path numbers are coerced from text, but must be finite', async (t) => {
+  const admin = await signUpAdmin(app, db)
+  const get = async (url: string) => await app.inject({ url, headers: auth(admin.token) })
+  // Ajv turns `1e400` into Infinity and then skips its range checks, which compare finite numbers only.
+  const cases: Array<[string, string]> = [
+    ['/api/v1/users?limit=1e400', 'querystring/limit must be a finite number'],
+    ['/api/v1/users?limit=-Infinity', 'querystring/limit must be a finite number'],
+    ['/api/v1/audit?user_id=Infinity', 'querystring/user_id must be a finite number'],
+    ['/api/v1/users/1e400', 'params/id must be a finite number'],
+    ['/api/v1/users/-Infinity/', 'params/id must be a finite number']
+  ]
+  for (const [url, message] of cases) {
+    const response = await get(url)
+    t.equal(response.statusCode, 400, url)
+    t.same(response.json(), { statusCode: 400, error: 'Bad Request', message }, url)
+  }
+  t.equal((await get('/api/v1/users?limit=1e1')).json().users.length, 1, 'other spellings of a number still work')
+  t.equal((await get(`/api/v1/users/${admin.user.id}.0`)).statusCode, 200)
+  t.equal((await get('/api/v1/users?email=Infinity')).statusCode, 200, 'text fields are not numbers')
 })

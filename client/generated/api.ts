@@ -53,7 +53,7 @@ export interface paths {
         put?: never;
         /**
          * Sign up
-         * @description Creates an account and logs it in. Genetic results, policy and role are set by admins only.
+         * @description Creates an account and logs it in. Genetic results, policy and role are set by admins only. When the server runs with CAPTCHA=on, the body must carry a solved challenge from GET /api/v1/captcha in `altcha` (400 when it is missing, forged, expired or already used).
          */
         post: operations["createUser"];
         delete?: never;
@@ -202,6 +202,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/captcha": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a captcha challenge for signup
+         * @description When the server runs with CAPTCHA=on, signup needs a solved ALTCHA proof-of-work challenge: get one here, solve it (the ALTCHA widget or altcha-lib's `solveChallenge` do; it takes a second or so), and send the result in the `altcha` field of POST /api/v1/users within 10 minutes. Each challenge serves one signup attempt; after a refused signup, get a new one. With CAPTCHA=off (the default) this answers 404 and signup needs nothing.
+         */
+        get: operations["getCaptcha"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -300,6 +320,59 @@ export interface components {
             /** @description Pass as `cursor` for older entries; null on the last page */
             next_cursor: string | null;
         };
+        /**
+         * CaptchaChallenge
+         * @description Give it to the ALTCHA widget (or altcha-lib's `solveChallenge`): it finds the counter whose PBKDF2 key starts with `keyPrefix`, then base64-encodes `{"challenge": {"parameters", "signature"}, "solution": {"counter", "derivedKey"}}` as the `altcha` field of the signup body.
+         */
+        CaptchaChallenge: {
+            parameters: {
+                /**
+                 * @description How a key is derived from `nonce` + counter and `salt`
+                 * @enum {string}
+                 */
+                algorithm: "PBKDF2/SHA-256";
+                /**
+                 * @description PBKDF2 iterations per key
+                 * @example 1000
+                 */
+                cost: number;
+                /**
+                 * @description Unix time (seconds) after which a solution is refused
+                 * @example 1767225600
+                 */
+                expiresAt: number;
+                /**
+                 * @description Bytes per derived key
+                 * @example 32
+                 */
+                keyLength: number;
+                /**
+                 * @description The start of the key to find
+                 * @example dd7fae4741760160b5dad7b028697cc6
+                 */
+                keyPrefix: string;
+                /**
+                 * @description HMAC of the full key, checked on signup
+                 * @example db877172cd943bdd8862ee68dfb94a92787fcd9d01592187cad83287954d2dc1
+                 */
+                keySignature: string;
+                /**
+                 * @description Random, prefixed to each counter value tried
+                 * @example 06597c99208fa69773be14c56cfca616
+                 */
+                nonce: string;
+                /**
+                 * @description Random PBKDF2 salt
+                 * @example 46064b1d3f7a5baa77b1584536992c61
+                 */
+                salt: string;
+            };
+            /**
+             * @description HMAC of the parameters: the server recognises its own challenges without storing them
+             * @example e548f6c58ed2c6e2aea57502655df8d58b280ef1846e0f343a66b7b6a0b84d24
+             */
+            signature: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -313,6 +386,7 @@ export type SchemaToken = components['schemas']['Token'];
 export type SchemaUserPage = components['schemas']['UserPage'];
 export type SchemaAuditEntry = components['schemas']['AuditEntry'];
 export type SchemaAuditPage = components['schemas']['AuditPage'];
+export type SchemaCaptchaChallenge = components['schemas']['CaptchaChallenge'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -495,6 +569,11 @@ export interface operations {
                      * @example 1990-04-17
                      */
                     dob: string;
+                    /**
+                     * @description Required when the server runs with CAPTCHA=on (then GET /api/v1/captcha answers 200): the solved challenge, base64-encoded, as the ALTCHA widget puts it in its `altcha` form field. Each one is good for one signup attempt. When the captcha is off (GET /api/v1/captcha answers 404), it is optional and ignored.
+                     * @example eyJjaGFsbGVuZ2UiOnsicGFyYW1ldGVycyI6ey4uLn0sInNpZ25hdHVyZSI6Ii4uLiJ9LCJzb2x1dGlvbiI6eyJjb3VudGVyIjo0MjEyLCJkZXJpdmVkS2V5IjoiLi4uIn19
+                     */
+                    altcha?: string;
                 };
             };
         };
@@ -1525,6 +1604,46 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCaptcha: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new challenge */
+            200: {
+                headers: {
+                    /** @description `no-store`: every challenge is new and good once */
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptchaChallenge"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The captcha is off on this server: signup needs no `altcha` field */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

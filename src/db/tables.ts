@@ -3,6 +3,7 @@ import type { Queryable } from './database.js'
 import { geneticProfilesTable } from './genetic-profiles.js'
 import { rateLimitsTable } from './rate-limits.js'
 import { sessionsTable } from './sessions.js'
+import { usedCaptchasTable } from './used-captchas.js'
 import { usersTable } from './users.js'
 
 /** Every table's data access, bound to a connection or to a transaction. */
@@ -12,7 +13,8 @@ export function tables (db: Queryable) {
     sessions: sessionsTable(db),
     rateLimits: rateLimitsTable(db),
     geneticProfiles: geneticProfilesTable(db),
-    auditLog: auditLogTable(db)
+    auditLog: auditLogTable(db),
+    usedCaptchas: usedCaptchasTable(db)
   }
 }
 

@@ -2,11 +2,25 @@
 // the caller; 5xx bodies say nothing internal and the detail goes to the log instead.
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { HttpError, isDatabaseUnavailable } from '../errors.js'
 
 export function errorBody (statusCode: number, message: string): { statusCode: number, error: string, message: string } {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }
+}
+
+/**
+ * The Fastify option `frameworkErrors`: errors the router raises before any route, hook or error
+ * handler runs, which Fastify would otherwise answer in a shape of its own, echoing the URL. Only
+ * two can happen here, a malformed percent-escape (400) and a path parameter over 100 characters
+ * (414): the third kind comes from asynchronous route constraints, which this service has none of.
+ */
+export function frameworkErrors (error: FastifyError, _request: unknown, reply: FastifyReply): FastifyReply {
+  const statusCode = error.statusCode as number
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? 'a path parameter is longer than 100 characters'
+    : 'the URL is not valid: each % must start the escape of a UTF-8 character, such as %20'
+  return reply.code(statusCode).send(errorBody(statusCode, message))
 }
 
 async function errors (app: FastifyInstance): Promise<void> {

@@ -1,5 +1,6 @@
-// Deletes what has expired (sessions, rate-limit counters) every ten minutes. Every instance
-// runs it; the deletes are idempotent, so running them on several instances is harmless.
+// Deletes what has expired (sessions, rate-limit counters, used captchas) every ten minutes.
+// Every instance runs it; the deletes are idempotent, so running them on several instances is
+// harmless.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 
@@ -7,7 +8,7 @@ export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
-    housekeeping: () => Promise<{ sessions: number, counters: number }>
+    housekeeping: () => Promise<{ sessions: number, counters: number, captchas: number }>
   }
 }
 
@@ -15,8 +16,9 @@ async function housekeeping (app: FastifyInstance): Promise<void> {
   app.decorate('housekeeping', async () => {
     const sessions = await app.data.sessions.deleteExpired()
     const counters = await app.data.rateLimits.deleteExpired()
-    app.log.debug({ sessions, counters }, 'expired sessions and rate-limit counters deleted')
-    return { sessions, counters }
+    const captchas = await app.data.usedCaptchas.deleteExpired()
+    app.log.debug({ sessions, counters, captchas }, 'expired sessions, rate-limit counters and used captchas deleted')
+    return { sessions, counters, captchas }
   })
 
   let timer: NodeJS.Timeout | undefined

@@ -16,10 +16,14 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/', {
     config: { rateLimit: app.authRateLimit },
+    // After validation, so that a malformed body does not use up the captcha solution.
+    preHandler: app.captcha.verify,
     schema: {
       operationId: 'createUser',
       summary: 'Sign up',
-      description: 'Creates an account and logs it in. Genetic results, policy and role are set by admins only.',
+      description: 'Creates an account and logs it in. Genetic results, policy and role are set by admins only. ' +
+        'When the server runs with CAPTCHA=on, the body must carry a solved challenge from GET /api/v1/captcha in `altcha` ' +
+        '(400 when it is missing, forged, expired or already used).',
       tags: ['auth'],
       security: PUBLIC,
       body: SignupBody,

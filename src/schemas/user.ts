@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable, StringEnum, ref, withExamples } from './common.js'
+import { Altcha } from './captcha.js'
 
 // Field rules, each defined once and reused by signup, /me and the admin routes.
 
@@ -52,7 +53,8 @@ export const SignupBody = withExamples(Type.Object({
   password: NewPassword,
   first_name: Name,
   last_name: { ...Name, examples: ['Lovelace'] },
-  dob: Dob
+  dob: Dob,
+  altcha: Type.Optional(Altcha)
 }, { additionalProperties: false }), {
   signup: { summary: 'A new customer', value: ADA }
 })

@@ -8,7 +8,7 @@ import { buildTestApp, resetData, signUp, testDatabase } from '../helper.js'
 const db = await testDatabase(t)
 t.beforeEach(async () => { await resetData(db) })
 
-t.test('every ten minutes, expired sessions and counters are deleted and live ones kept', async (t) => {
+t.test('every ten minutes, expired sessions, counters and used captchas are deleted and live ones kept', async (t) => {
   mock.timers.enable({ apis: ['setInterval'] })
   t.teardown(() => mock.timers.reset())
   const app = await buildTestApp(t, db)
@@ -17,6 +17,7 @@ t.test('every ten minutes, expired sessions and counters are deleted and live on
   const expired = await signUp(app)
   await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", [expired.user.id])
   await db.query("INSERT INTO rate_limits (key, hits, expires_at) VALUES ('old', 3, now() - interval '1 second'), ('current', 1, now() + interval '1 hour')")
+  await db.query("INSERT INTO used_captchas (signature, expires_at) VALUES ('old', now() - interval '1 second'), ('current', now() + interval '1 hour')")
 
   const done = new Promise<void>((resolve) => {
     const run = app.housekeeping
@@ -29,13 +30,15 @@ t.test('every ten minutes, expired sessions and counters are deleted and live on
   t.same(sessions, [{ user_id: live.user.id }])
   const { rows: counters } = await db.query<{ key: string }>("SELECT key FROM rate_limits WHERE key IN ('old', 'current')")
   t.same(counters, [{ key: 'current' }])
+  const { rows: captchas } = await db.query<{ signature: string }>('SELECT signature FROM used_captchas')
+  t.same(captchas, [{ signature: 'current' }])
 })
 
 t.test('housekeeping reports what it deleted', async (t) => {
   const app = await buildTestApp(t, db)
   const { user } = await signUp(app)
   await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", [user.id])
-  t.same(await app.housekeeping(), { sessions: 1, counters: 0 })
+  t.same(await app.housekeeping(), { sessions: 1, counters: 0, captchas: 0 })
 })
 
 t.test('a failed run is logged and the timer keeps going', async (t) => {
