@@ -42,11 +42,8 @@ export async function changeAccount (db: Database, userId: number, changes: User
     }
     const user = await t.users.update(userId, changes)
     if (user === undefined) return undefined
-    if (changes.passwordHash !== undefined) {
-      // A new password ends every other session: whoever knew the old one is logged out.
-      if (options.keepSessionId === undefined) await t.sessions.revokeAll(userId)
-      else await t.sessions.revokeOthers(userId, options.keepSessionId)
-    }
+    // A new password ends every other session: whoever knew the old one is logged out.
+    if (changes.passwordHash !== undefined) await t.sessions.revokeOthers(userId, options.keepSessionId)
     await t.auditLog.record({ actorId: options.actorId, action: 'user.update', targetId: userId, fields: changedFields(changes) })
     return user
   })

@@ -32,8 +32,9 @@ export function passwordProblem (password: string, personal: string[]): string |
   const words = personal.flatMap((word) => [word, word.split('@')[0], ...word.split(/[@._+-]/)]).filter((word) => word.length > 2)
   const result = strength.check(password, words)
   if (result.score >= MIN_STRENGTH) return undefined
+  // Below the threshold zxcvbn always suggests something (at least "add more words").
   const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ')
-  return `password is too easy to guess${hint === '' ? '' : `: ${hint}`}`
+  return `password is too easy to guess: ${hint}`
 }
 
 export interface Passwords {

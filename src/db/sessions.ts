@@ -36,9 +36,9 @@ export function sessionsTable (db: Queryable) {
       await db.query('DELETE FROM sessions WHERE user_id = $1', [userId])
     },
 
-    /** Ends every session of the user but the one making the request (after a password change). */
-    async revokeOthers (userId: number, keepSessionId: string): Promise<void> {
-      await db.query('DELETE FROM sessions WHERE user_id = $1 AND id <> $2', [userId, keepSessionId])
+    /** Ends every session of the user but `keepSessionId` (the one making the request), or all of them without it. */
+    async revokeOthers (userId: number, keepSessionId: string | undefined): Promise<void> {
+      await db.query('DELETE FROM sessions WHERE user_id = $1 AND ($2::uuid IS NULL OR id <> $2)', [userId, keepSessionId])
     },
 
     async deleteExpired (): Promise<number> {
