@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { ALTCHA_FILES, ALTCHA_PREFIX } from '../../src/plugins/pages.js'
 import { buildTestApp, testDatabase } from '../helper.js'
+
+/** The installed package's dist/ folder, found here independently of the plugin. */
+const ALTCHA_DIST = new URL('../../node_modules/altcha/dist/', import.meta.url)
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -24,5 +30,32 @@ t.test('nothing outside public/ is served', async (t) => {
     const response = await app.inject({ url })
     t.equal(response.statusCode, 404, url)
     t.notMatch(response.body, /"dependencies"|JWT_SECRET/, url)
+  }
+})
+
+t.test('the signup captcha widget comes from this origin: three files of its package, and no other', async (t) => {
+  const served: Record<string, RegExp> = {
+    'external/altcha.js': /^application\/javascript; charset=utf-8$/,
+    'external/altcha.css': /^text\/css; charset=utf-8$/,
+    'workers/pbkdf2.js': /^application\/javascript; charset=utf-8$/
+  }
+  t.same(ALTCHA_FILES.toSorted(), Object.keys(served).sort())
+  for (const [file, type] of Object.entries(served)) {
+    const response = await app.inject({ url: `${ALTCHA_PREFIX}${file}` })
+    t.equal(response.statusCode, 200, file)
+    t.match(response.headers['content-type'], type, file)
+    t.equal(response.headers['x-content-type-options'], 'nosniff', file)
+    t.match(response.headers['content-security-policy'], /require-trusted-types-for 'script'/, `${file} under the pages' policy`)
+    t.equal(response.rawPayload.compare(readFileSync(fileURLToPath(new URL(file, ALTCHA_DIST)))), 0, `${file} is the package's file`)
+  }
+  const head = await app.inject({ method: 'HEAD', url: `${ALTCHA_PREFIX}workers/pbkdf2.js` })
+  t.equal(head.statusCode, 200)
+
+  // The bundle that injects a <style> and starts blob: workers (which the CSP refuses), the rest.
+  for (const file of ['main/altcha.js', 'external/altcha.min.js', 'workers/argon2id.js', 'package.json', 'README.md', '', 'external/']) {
+    const url = `${ALTCHA_PREFIX}${file}`
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 404, url)
+    t.same(response.json(), { statusCode: 404, error: 'Not Found', message: `no route for GET ${url}` }, url)
   }
 })
