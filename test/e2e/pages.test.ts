@@ -1,10 +1,11 @@
 // The three pages in a real browser: Debian's Chromium, driven headless by playwright-core,
-// against the app listening in this process. Every test also checks what a person never should
-// see: a console error, a Content-Security-Policy violation, or the token in the address bar.
+// against the app listening in this process (and, for the signup captcha, a second one with
+// CAPTCHA=on). Every test also checks what a person never should see: a console error, a
+// Content-Security-Policy violation, or the token in the address bar.
 import { existsSync, mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
 import { auth, buildTestApp, PASSWORD, resetData, signUp, testDatabase } from '../helper.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -19,6 +20,16 @@ const db = await testDatabase(t)
 const app = await buildTestApp(t, db, { LOGIN_LOCK_SECONDS: '4' })
 await app.listen({ port: 0, host: '127.0.0.1' })
 const baseURL = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+// The same service with the signup captcha on, on the same database; an easy challenge keeps
+// each solve short, and the work is the same in kind.
+const captchaApp = await buildTestApp(t, db, { CAPTCHA: 'on', CAPTCHA_DIFFICULTY: '20' })
+await captchaApp.listen({ port: 0, host: '127.0.0.1' })
+const captchaURL = `http://127.0.0.1:${(captchaApp.server.address() as AddressInfo).port}`
+/**
+ * With CAPTCHA=off the signup page asks GET /api/v1/captcha, and the 404 that says "no captcha"
+ * is the expected answer, which Chromium logs as a failed load. Only from the app without it.
+ */
+const CAPTCHA_OFF_ANSWER = { status: 404, url: `${baseURL}/api/v1/captcha` }
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -42,9 +53,15 @@ const REPORT_CSP_VIOLATIONS = `document.addEventListener('securitypolicyviolatio
   console.error('CSP violation: ' + event.effectiveDirective + ' blocked ' + event.blockedURI)
 })`
 
-async function newContext (t: Test): Promise<{ context: BrowserContext, watch: Watch }> {
+/** A console error as the test reports it: a failed load also says which URL failed. */
+function consoleError (message: ConsoleMessage): string {
+  const text = message.text()
+  return text.startsWith('Failed to load resource') ? `${text} <- ${message.location().url}` : text
+}
+
+async function newContext (t: Test, origin = baseURL): Promise<{ context: BrowserContext, watch: Watch }> {
   // A fixed locale: the pages format dates in the browser's language, and the tests read them.
-  const context = await browser.newContext({ baseURL, locale: 'en-US', viewport: { width: 1000, height: 800 } })
+  const context = await browser.newContext({ baseURL: origin, locale: 'en-US', viewport: { width: 1000, height: 800 } })
   t.teardown(async () => await context.close())
   // Every wait is on a condition; this only bounds how long a broken page takes to fail.
   context.setDefaultTimeout(10_000)
@@ -52,15 +69,15 @@ async function newContext (t: Test): Promise<{ context: BrowserContext, watch: W
   const watch: Watch = { errors: [], urls: [], pages: [] }
   context.on('page', (page) => {
     watch.pages.push(page)
-    page.on('console', (message) => { if (message.type() === 'error') watch.errors.push(message.text()) })
+    page.on('console', (message) => { if (message.type() === 'error') watch.errors.push(consoleError(message)) })
     page.on('pageerror', (error) => watch.errors.push(`page error: ${error.message}`))
     page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) watch.urls.push(frame.url()) })
   })
   return { context, watch }
 }
 
-async function newPage (t: Test): Promise<{ page: Page, context: BrowserContext, watch: Watch }> {
-  const { context, watch } = await newContext(t)
+async function newPage (t: Test, origin = baseURL): Promise<{ page: Page, context: BrowserContext, watch: Watch }> {
+  const { context, watch } = await newContext(t, origin)
   return { page: await context.newPage(), context, watch }
 }
 
@@ -72,13 +89,16 @@ async function storedTokens (page: Page): Promise<{ session: string | null, loca
 
 /**
  * Asserts that no page showed a console error or CSP violation, except failed API responses of
- * the statuses the test provoked on purpose (Chromium logs those), and that no address ever held
- * a token (a JWT starts with `eyJ`, and the tokens seen are checked as they are).
+ * the statuses the test provoked on purpose (Chromium logs those) and the captcha's 404 where it
+ * is off, and that no address ever held a token (a JWT starts with `eyJ`, and the tokens seen are
+ * checked as they are).
  */
 function assertClean (t: Test, watch: Watch, { expectedStatuses = [] as number[], tokens = [] as string[] } = {}): void {
   const unexpected = watch.errors.filter((text) => {
-    const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(text)
-    return failed === null || !expectedStatuses.includes(Number(failed[1]))
+    const failed = /^Failed to load resource: the server responded with a status of (\d+).* <- (\S+)$/.exec(text)
+    if (failed === null) return true
+    const [status, url] = [Number(failed[1]), failed[2]]
+    return !expectedStatuses.includes(status) && !(status === CAPTCHA_OFF_ANSWER.status && url === CAPTCHA_OFF_ANSWER.url)
   })
   t.same(unexpected, [], 'no console errors and no CSP violations')
   t.ok(watch.urls.length > 0, 'pages were visited')
@@ -88,8 +108,8 @@ function assertClean (t: Test, watch: Watch, { expectedStatuses = [] as number[]
 }
 
 /** Asserts where the page is now, and that its address holds no token. */
-async function at (t: Test, page: Page, path: string): Promise<void> {
-  await page.waitForURL(`${baseURL}${path}`)
+async function at (t: Test, page: Page, path: string, origin = baseURL): Promise<void> {
+  await page.waitForURL(`${origin}${path}`)
   t.equal(new URL(page.url()).pathname, path)
   t.notMatch(page.url(), /eyJ|token/i, 'no token in the URL')
 }
@@ -117,8 +137,12 @@ async function screenshot (page: Page, name: string, { fullPage = true } = {}): 
 
 t.test('signing up checks the fields, shows the server\'s message by its field, and lands on the account logged in', async (t) => {
   const { page, watch } = await newPage(t)
+  const vendorRequests: string[] = []
+  page.on('request', (request) => { if (request.url().includes('/vendor/')) vendorRequests.push(request.url()) })
+  const captchaAnswer = page.waitForResponse(`${baseURL}/api/v1/captcha`)
   await page.goto('/signup.html')
   await at(t, page, '/signup.html')
+  t.equal((await captchaAnswer).status(), 404, 'the page asks whether there is a captcha: here there is none')
 
   // The browser's own checks: nothing is sent while a field is wrong.
   await page.getByRole('button', { name: 'Create account' }).click()
@@ -148,6 +172,9 @@ t.test('signing up checks the fields, shows the server\'s message by its field, 
   await page.getByRole('button', { name: 'Create account' }).click()
   await page.locator('#signup-password-error').filter({ hasText: 'Password is too easy to guess' }).waitFor()
   t.equal(await page.locator('#signup-email-error').textContent(), '', 'the fixed fields show no error')
+  t.equal(await page.locator('altcha-widget').count(), 0, 'with the captcha off there is no widget')
+  t.notOk(await page.getByRole('group', { name: 'Human check' }).isVisible(), 'nor its place in the form')
+  t.same(vendorRequests, [], 'and nothing of it is loaded')
 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await page.locator('#signup-password-strength').filter({ hasText: 'Strength: Strong' }).waitFor()
@@ -183,6 +210,102 @@ t.test('an email already taken is said next to the email field', async (t) => {
   await page.locator('#signup-email-error').filter({ hasText: 'An account with this email already exists' }).waitFor()
   await at(t, page, '/signup.html')
   assertClean(t, watch, { expectedStatuses: [409] })
+})
+
+/** The widget's solution as the form will send it, once it is there and not `not` (a solution seen before). */
+async function captchaSolution (page: Page, not = ''): Promise<{ altcha: string, signature: string }> {
+  const input = page.locator(`altcha-widget input[name="altcha"][value]:not([value=""]):not([value="${not}"])`)
+  await input.waitFor({ state: 'attached' })
+  const altcha = await input.inputValue()
+  return { altcha, signature: JSON.parse(Buffer.from(altcha, 'base64').toString()).challenge.signature }
+}
+
+async function fillSignup (page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('First name').fill('Ada')
+  await page.getByLabel('Last name').fill('Lovelace')
+  await page.getByLabel('Date of birth').fill('1990-04-17')
+}
+
+t.test('with the captcha on, a person ticks the box with the keyboard, signs up and lands on the account', async (t) => {
+  const { page, watch } = await newPage(t, captchaURL)
+  await page.goto('/signup.html')
+  const group = page.getByRole('group', { name: 'Human check' })
+  // Its label says what to do, then how it is going: "Verifying...", "Verified".
+  const checkbox = group.getByRole('checkbox')
+  const status = page.locator('#signup-captcha-status')
+  await group.getByRole('checkbox', { name: 'I\'m not a robot' }).waitFor()
+  t.equal(await page.locator('altcha-widget .altcha-footer, altcha-widget .altcha-logo').count(), 0, 'no footer or logo (innerHTML)')
+  t.equal(await checkbox.getAttribute('aria-describedby'), 'signup-captcha-hint signup-captcha-error')
+
+  // Not ticked: nothing is sent, and the box says so and has the focus.
+  await fillSignup(page, 'ada@example.com')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.locator('#signup-captcha-error').filter({ hasText: 'Tick “I\'m not a robot” first' }).waitFor()
+  t.match(await focused(page), /^altcha-checkbox-/, 'the box has the focus')
+  const { rows: none } = await db.query('SELECT id FROM users')
+  t.equal(none.length, 0, 'no signup was attempted')
+
+  // The box sits between the last field and the button in the tab order, and Space ticks it.
+  await page.getByRole('button', { name: 'Create account' }).focus()
+  await page.keyboard.press('Shift+Tab')
+  t.match(await focused(page), /^altcha-checkbox-/, 'the box comes just before the button in the tab order')
+  await page.keyboard.press('Space')
+  await status.filter({ hasText: 'Done: you can create your account.' }).waitFor()
+  t.equal(await page.locator('#signup-captcha-error').textContent(), '', 'the message went when the box was ticked')
+  t.ok(await checkbox.isChecked(), 'the box shows the check is done')
+  t.equal(await group.getByRole('checkbox', { name: 'Verified' }).count(), 1, 'and so does its label')
+  const { altcha, signature } = await captchaSolution(page)
+  t.match(JSON.parse(Buffer.from(altcha, 'base64').toString()), {
+    challenge: { parameters: { algorithm: 'PBKDF2/SHA-256' }, signature: /^[0-9a-f]{64}$/ },
+    solution: { counter: Number, derivedKey: /^[0-9a-f]+$/ }
+  }, 'the solution of a challenge from the server')
+  await screenshot(page, 'signup-captcha')
+
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await at(t, page, '/stats.html', captchaURL)
+  await accountShown(page)
+  t.equal(await page.locator('#profile-email').textContent(), 'ada@example.com')
+  const { rows: used } = await db.query<{ signature: string }>('SELECT signature FROM used_captchas')
+  t.same(used.map((row) => row.signature), [signature], 'the signup spent that solution')
+  const tokens = await storedTokens(page)
+  assertClean(t, watch, { tokens: [tokens.session ?? ''] })
+})
+
+t.test('with the captcha on, a refused signup solves a new challenge, and a refused solution is said by the widget', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t, captchaURL)
+  await page.goto('/signup.html')
+  await fillSignup(page, 'ada@example.com')
+  // Its label, as a person clicks it.
+  await page.locator('altcha-widget label', { hasText: 'I\'m not a robot' }).click()
+  const first = await captchaSolution(page)
+
+  // Refused for the email: that solution is spent, and a new one is found without asking.
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.locator('#signup-email-error').filter({ hasText: 'An account with this email already exists' }).waitFor()
+  const second = await captchaSolution(page, first.altcha)
+  t.not(second.signature, first.signature, 'a new challenge')
+  await page.locator('#signup-captcha-status').filter({ hasText: 'Done: you can create your account.' }).waitFor()
+
+  // Refused for the captcha (its solution was used meanwhile, say in another tab): the server's
+  // words, next to the widget, and again a new challenge.
+  await captchaApp.data.usedCaptchas.spend(second.signature, new Date(Date.now() + 3600_000))
+  await page.getByLabel('Email').fill('ada.lovelace@example.com')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.locator('#signup-captcha-error').filter({ hasText: 'The human check has already been used; each solution is good for one signup attempt' }).waitFor()
+  t.match(await focused(page), /^altcha-checkbox-/, 'the box has the focus')
+  await screenshot(page, 'signup-captcha-refused')
+  const third = await captchaSolution(page, second.altcha)
+
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await at(t, page, '/stats.html', captchaURL)
+  await accountShown(page)
+  t.equal(await page.locator('#profile-email').textContent(), 'ada.lovelace@example.com')
+  const { rows: used } = await db.query<{ signature: string }>('SELECT signature FROM used_captchas ORDER BY signature')
+  t.same(used.map((row) => row.signature), [first.signature, second.signature, third.signature].sort(), 'one solution per attempt')
+  assertClean(t, watch, { expectedStatuses: [400, 409], tokens: [(await storedTokens(page)).session ?? ''] })
 })
 
 t.test('log in with the keyboard alone, log out, and the account page is closed until the next login', async (t) => {
