@@ -10,6 +10,12 @@ export interface Config {
   databaseUrl: string | undefined
   testDatabaseUrl: string | undefined
   dataDir: string
+  /** How long a request waits for a database connection (a new one, or a free one from the pool) before a 503. */
+  databaseConnectTimeoutMs: number
+  /** PostgreSQL cancels a statement running longer than this; 0 sends no statement_timeout. */
+  databaseStatementTimeoutMs: number
+  /** Connections each instance may open. */
+  databasePoolSize: number
   jwtSecret: string
   jwtTtl: number
   jwtRememberTtl: number
@@ -70,6 +76,9 @@ export function loadConfig (env: Env = process.env): Config {
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     testDatabaseUrl: postgresUrl(env, 'TEST_DATABASE_URL'),
     dataDir: optional(env, 'DATA_DIR') ?? 'data',
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 1000, 1, 60_000),
+    databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 3_600_000),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     jwtSecret: jwtSecret(env, production, warnings),
     jwtTtl: duration(env, 'JWT_TTL', 3600),
     jwtRememberTtl: duration(env, 'JWT_REMEMBER_TTL', 30 * 86400),

@@ -33,8 +33,12 @@ export interface DatabaseOptions {
   dataDir?: string
   /** A dump (from `Database.dump`) to start the embedded database from, skipping initdb. */
   loadDataDir?: Blob
-  /** Fail fast when the server is unreachable instead of queueing requests behind it. */
+  /**
+   * How long to wait for a connection, new or from the pool (1 s by default): when the server is
+   * unreachable or every connection is busy, fail fast instead of queueing requests behind it.
+   */
   connectionTimeoutMs?: number
+  /** The server cancels a statement running longer than this (5 s by default); 0 sets no limit. */
   statementTimeoutMs?: number
   poolSize?: number
   onPoolError?: (error: Error) => void
@@ -61,7 +65,7 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 1000,
     statement_timeout: options.statementTimeoutMs ?? 5000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
