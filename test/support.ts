@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
@@ -33,6 +34,61 @@ export async function emptyPostgresDatabase (t: Test): Promise<string> {
   const url = new URL(POSTGRES_URL)
   url.pathname = `/${name}`
   return url.toString()
+}
+
+export interface DatabaseSwitch {
+  /** The database's URL, through the switch. */
+  url: string
+  /** Up: connections go through. Down: the open ones are cut, and new ones as soon as they open, as in an outage. */
+  set: (up: boolean) => void
+  /**
+   * Cuts the next connection that sends SQL matching `pattern`, before the statement gets through
+   * (say, in the middle of a transaction); resolves once it has.
+   */
+  cutWhenSent: (pattern: RegExp) => Promise<void>
+}
+
+/** A PostgreSQL database (the suite's server by default) behind a switch the test controls. */
+export async function databaseBehindSwitch (t: Test, databaseUrl = POSTGRES_URL): Promise<DatabaseSwitch> {
+  const target = new URL(databaseUrl)
+  let up = true
+  let cut: { pattern: RegExp, done: () => void } | undefined
+  const open = new Set<Socket>()
+  const proxy = createServer((client) => {
+    if (!up) return client.destroy()
+    const server = connect(Number(target.port === '' ? 5432 : target.port), target.hostname)
+    // Before the pipe's own listener, so that the statement is not passed on.
+    client.on('data', (chunk: Buffer) => {
+      if (cut === undefined || !cut.pattern.test(chunk.toString('latin1'))) return
+      client.destroy()
+      server.destroy()
+      cut.done()
+      cut = undefined
+    })
+    for (const [a, b] of [[client, server], [server, client]]) {
+      open.add(a)
+      a.on('error', () => b.destroy())
+      a.on('close', () => { open.delete(a); b.destroy() })
+      a.pipe(b)
+    }
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    for (const socket of open) socket.destroy()
+    await new Promise((resolve) => proxy.close(resolve))
+  })
+  const url = new URL(databaseUrl)
+  url.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`
+  return {
+    url: url.toString(),
+    set (value) {
+      up = value
+      if (!up) for (const socket of open) socket.destroy()
+    },
+    async cutWhenSent (pattern) {
+      await new Promise<void>((resolve) => { cut = { pattern, done: resolve } })
+    }
+  }
 }
 
 export interface LogRecord {
