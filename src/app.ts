@@ -13,6 +13,7 @@ import { CaptchaChallenge } from './schemas/captcha.js'
 import errors, { frameworkErrors } from './plugins/errors.js'
 import securityHeaders from './plugins/security-headers.js'
 import cors from './plugins/cors.js'
+import loadShedding from './plugins/load-shedding.js'
 import database from './plugins/database.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
@@ -70,6 +71,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(securityHeaders)
   // Next, so that every answer, errors and preflights included, carries the CORS headers too.
   await app.register(cors)
+  // Before anything that costs work (the database, rate limits, parsing the body), so that a shed
+  // request is cheap, and after the headers, so that it still carries them.
+  await app.register(loadShedding)
   await app.register(database, { db: options.db })
   await app.register(inputGuard)
   await app.register(passwords)

@@ -31,6 +31,8 @@ export interface Config {
   captcha: boolean
   /** Proof of work per signup when the captcha is on: the largest number of key derivations a solver may need. */
   captchaDifficulty: number
+  /** Shed load (503) while the event loop lags more than this on average; 0 never sheds. */
+  maxEventLoopDelayMs: number
   /** Things worth telling the operator at start-up, e.g. a generated secret. */
   warnings: string[]
 }
@@ -93,6 +95,7 @@ export function loadConfig (env: Env = process.env): Config {
     tlsKeyFile,
     captcha: oneOf(env, 'CAPTCHA', ['on', 'off'], 'off') === 'on',
     captchaDifficulty: integer(env, 'CAPTCHA_DIFFICULTY', 5000, 1, 10_000_000),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     warnings
   }
 }
