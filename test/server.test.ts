@@ -4,26 +4,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { get } from 'node:https'
 import { join, resolve } from 'node:path'
 import t from 'tap'
-import type { Test } from './helper.js'
 import { openDatabase } from '../src/db/database.js'
 import { migrate } from '../src/db/migrations.js'
 import { SAMPLE_JWT_SECRET } from '../src/config.js'
-import { runCli, startCli, tempDir, type LogRecord, type Running } from './support.js'
+import { logLines, runCli, serve, tempDir } from './support.js'
 
 const LATEST = Math.max(...readdirSync('sql').filter((file) => /^\d+\.do\./.test(file)).map((file) => Number(file.split('.')[0])))
 const dataDir = join(tempDir(t), 'data')
-// The address, once it is all there: a JSON string ends with a quote, a terminal line with \r\n.
-const LISTENING = /Server listening at (https?:\/\/[^\s"]+)["\s]/
-
-const logLines = (output: string): LogRecord[] =>
-  output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogRecord)
-
-/** Starts the server and resolves with its address once it listens. */
-async function serve (t: Test, env: Record<string, string | undefined>): Promise<{ server: Running, url: string }> {
-  const server = startCli(t, 'src/server.ts', [], { env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env } })
-  const output = await server.waitFor('stdout', (text) => LISTENING.test(text))
-  return { server, url: (LISTENING.exec(output) as RegExpExecArray)[1] }
-}
 
 t.test('a bad variable stops start-up with one line naming it', async (t) => {
   t.same(runCli('src/server.ts', [], { env: { PORT: 'abc' } }), {
@@ -57,7 +44,7 @@ t.test('a database whose schema is behind the code is not served: the operator i
 })
 
 t.test('the server answers, logs requests as JSON without their query string, and stops cleanly on SIGTERM', async (t) => {
-  const { server, url } = await serve(t, { NODE_ENV: 'development', JWT_SECRET: undefined })
+  const { server, url } = await serve(t, { DATA_DIR: dataDir, NODE_ENV: 'development', JWT_SECRET: undefined })
   t.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'in development it listens on localhost, on the port the system gave')
 
   const health = await fetch(`${url}/health?email=ada@example.com`)
@@ -87,7 +74,7 @@ t.test('the server answers, logs requests as JSON without their query string, an
 
 t.test('with TLS_CERT_FILE and TLS_KEY_FILE the server speaks HTTPS', async (t) => {
   const cert = resolve('test/fixtures/tls/cert.pem')
-  const { server, url } = await serve(t, { TLS_CERT_FILE: cert, TLS_KEY_FILE: resolve('test/fixtures/tls/key.pem') })
+  const { server, url } = await serve(t, { DATA_DIR: dataDir, TLS_CERT_FILE: cert, TLS_KEY_FILE: resolve('test/fixtures/tls/key.pem') })
   t.match(url, /^https:\/\/127\.0\.0\.1:\d+$/)
   const response = await new Promise<{ status: number | undefined, body: string }>((resolve, reject) => {
     get(`${url}/health`, { ca: readFileSync(cert) }, (res) => {

@@ -244,3 +244,17 @@ export function startCli (t: Test, script: string, args: string[] = [], options:
     })
   return { child, output, waitFor, closed }
 }
+
+// The address, once it is all there: a JSON string ends with a quote, a terminal line with \r\n.
+export const LISTENING = /Server listening at (https?:\/\/[^\s"]+)["\s]/
+
+/** The JSON log lines in what a server wrote. */
+export const logLines = (output: string): LogRecord[] =>
+  output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogRecord)
+
+/** Starts the server (logging at info unless told) and resolves with its address once it listens. */
+export async function serve (t: Test, env: Record<string, string | undefined>): Promise<{ server: Running, url: string }> {
+  const server = startCli(t, 'src/server.ts', [], { env: { LOG_LEVEL: 'info', ...env } })
+  const output = await server.waitFor('stdout', (text) => LISTENING.test(text))
+  return { server, url: (LISTENING.exec(output) as RegExpExecArray)[1] }
+}
