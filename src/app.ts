@@ -11,6 +11,7 @@ import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
 import errors, { frameworkErrors } from './plugins/errors.js'
+import gracefulClose from './plugins/graceful-close.js'
 import securityHeaders from './plugins/security-headers.js'
 import cors from './plugins/cors.js'
 import loadShedding from './plugins/load-shedding.js'
@@ -67,6 +68,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   // Infrastructure
   await app.register(errors)
+  await app.register(gracefulClose)
   // Before anything that answers requests, so every response (pages, API, errors, /docs) gets the headers.
   await app.register(securityHeaders)
   // Next, so that every answer, errors and preflights included, carries the CORS headers too.

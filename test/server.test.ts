@@ -1,12 +1,16 @@
 // `make run`, as an operator sees it: the server runs as its own process, on a data directory
 // of its own, on a port the system picks.
+import { once } from 'node:events'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
 import { get } from 'node:https'
+import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../src/db/database.js'
 import { migrate } from '../src/db/migrations.js'
 import { SAMPLE_JWT_SECRET } from '../src/config.js'
+import { PASSWORD } from './helper.js'
 import { logLines, runCli, serve, tempDir } from './support.js'
 
 const LATEST = Math.max(...readdirSync('sql').filter((file) => /^\d+\.do\./.test(file)).map((file) => Number(file.split('.')[0])))
@@ -70,6 +74,56 @@ t.test('the server answers, logs requests as JSON without their query string, an
   t.same(await server.closed, { code: 0, signal: null })
   t.equal(server.output.stderr, '')
   t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed: its lock is released')
+})
+
+t.test('on SIGTERM the server takes no new connection, finishes the request in flight, closes the database and exits with 0', async (t) => {
+  // bcrypt at cost 13 takes about half a second: the signup is still in flight when the signal comes.
+  const { server, url } = await serve(t, { DATA_DIR: dataDir, BCRYPT_COST: '13' })
+  const { hostname, port } = new URL(url)
+
+  // A keep-alive connection left idle after one request, as browsers and proxies keep them.
+  const idle = connect(Number(port), hostname)
+  t.teardown(() => idle.destroy())
+  idle.write(`GET /health HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`)
+  const [answer] = await once(idle, 'data') as [Buffer]
+  t.match(answer.toString(), /^HTTP\/1\.1 200 OK\r\n[^]*connection: keep-alive/i)
+  const idleClosed = once(idle, 'close')
+
+  let settled = false
+  const agent = new Agent({ keepAlive: true })
+  t.teardown(() => agent.destroy())
+  const body = JSON.stringify({ email: 'ada@example.com', password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' })
+  const signup = new Promise<{ status: number | undefined, connection: string | undefined, body: string }>((resolve, reject) => {
+    request(`${url}/api/v1/users`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, body: text }))
+    }).on('error', reject).end(body)
+  }).finally(() => { settled = true })
+  await server.waitFor('stdout', (text) => logLines(text).some((line) => line.msg === 'incoming request' && (line.req as { url: string }).url === '/api/v1/users'))
+
+  server.child.kill('SIGTERM')
+  await server.waitFor('stdout', (text) => logLines(text).some((line) => line.msg === 'closing: no new connections; finishing the requests in flight' && line.signal === 'SIGTERM'))
+  // The listening socket closes just after that line is written: a connection made in between is
+  // dropped, and the next one tried.
+  const inFlight = (): boolean => !settled
+  let refusal: unknown
+  while (refusal === undefined && inFlight()) {
+    const attempt = connect(Number(port), hostname)
+    refusal = await Promise.race([once(attempt, 'error').then(([error]) => error as unknown), once(attempt, 'connect').then(() => undefined)])
+    attempt.destroy()
+  }
+  t.match(refusal, { code: 'ECONNREFUSED' }, 'a new connection is refused')
+  t.ok(inFlight(), 'while the signup is still in flight')
+  await idleClosed
+  t.pass('the idle keep-alive connection is closed by the server')
+
+  const response = await signup
+  t.equal(response.status, 201, 'the request in flight gets its answer')
+  t.match(JSON.parse(response.body), { token_type: 'Bearer', user: { email: 'ada@example.com' } })
+  t.equal(response.connection, 'close', 'and its connection ends with it, not holding up the close')
+  t.same(await server.closed, { code: 0, signal: null }, 'closed within the grace period')
+  t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'after closing the database')
 })
 
 t.test('with TLS_CERT_FILE and TLS_KEY_FILE the server speaks HTTPS', async (t) => {
