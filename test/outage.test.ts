@@ -1,7 +1,7 @@
 // A PostgreSQL outage as the callers see it. The service opens its own pool, with the default
 // timeouts, on a database it reaches through a switch the test controls: always real PostgreSQL,
 // whichever database the rest of the suite runs on, as the embedded one cannot be cut off.
-import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/db/database.js'
@@ -31,9 +31,9 @@ const signup = (email: string): InjectOptions => ({
 const login = (email: string): InjectOptions => ({ method: 'POST', url: '/api/v1/users/login', payload: { email, password: PASSWORD } })
 const me = (token: string): InjectOptions => ({ url: '/api/v1/users/me', headers: auth(token) })
 
-async function timed (request: InjectOptions): Promise<{ response: LightMyRequestResponse, ms: number }> {
+async function timed (request: InjectOptions, service: FastifyInstance = app): Promise<{ response: LightMyRequestResponse, ms: number }> {
   const start = performance.now()
-  const response = await app.inject(request)
+  const response = await service.inject(request)
   return { response, ms: performance.now() - start }
 }
 
@@ -42,7 +42,7 @@ t.test('while the database is down, signup, login and my account are prompt 503s
   t.equal(ada.statusCode, 201)
   const token = ada.json<{ jwt_token: string }>().jwt_token
 
-  database.set(false)
+  database.set('down')
   for (const [name, request] of [['signup', signup('grace@example.com')], ['login', login('ada@example.com')], ['my account', me(token)]] as const) {
     const { response, ms } = await timed(request)
     t.equal(response.statusCode, 503, name)
@@ -56,7 +56,7 @@ t.test('while the database is down, signup, login and my account are prompt 503s
   t.equal((await app.inject({ url: '/health' })).statusCode, 200, 'the process itself is fine')
   t.ok(logs.lines.some((line) => line.msg === 'database unavailable' && line.level === 50), 'the operator finds out in the log')
 
-  database.set(true)
+  database.set('up')
   t.equal((await app.inject(signup('grace@example.com'))).statusCode, 201, 'signup works again, without a restart')
   t.equal((await app.inject(login('ada@example.com'))).statusCode, 200, 'login too')
   const back = await app.inject(me(token))
@@ -76,4 +76,28 @@ t.test('a connection lost in the middle of a signup\'s transaction: that signup 
   const again = await app.inject(signup('hedy@example.com'))
   t.equal(again.statusCode, 201, 'the email is free: the half-done signup was rolled back')
   t.equal((await app.inject(me(again.json<{ jwt_token: string }>().jwt_token))).statusCode, 200)
+})
+
+t.test('while the database does not answer at all, requests are 503s after the connection timeout, or on a connection already open, the statement timeout and that', async (t) => {
+  const lin = await app.inject(signup('lin@example.com'))
+  const token = lin.json<{ jwt_token: string }>().jwt_token
+  // An app of its own, so that its pool holds exactly one idle connection, with a short statement
+  // timeout so that the wait on that connection is short too; the connection timeout is the default.
+  const quick = await buildApp(testConfig({ DATABASE_URL: database.url, DATABASE_STATEMENT_TIMEOUT_MS: '500' }), { logger: false })
+  t.teardown(async () => await quick.close())
+  t.equal((await quick.inject(me(token))).statusCode, 200)
+
+  database.set('silent')
+  const open = await timed(me(token), quick)
+  t.equal(open.response.statusCode, 503)
+  t.same(open.response.json(), OUTAGE)
+  t.ok(open.ms >= 1400 && open.ms < 2000,
+    `on the open connection: ${Math.round(open.ms)} ms, the statement timeout (500 ms) and the connection timeout (1 s)`)
+  const fresh = await timed(me(token), quick)
+  t.equal(fresh.response.statusCode, 503)
+  t.same(fresh.response.json(), OUTAGE)
+  t.ok(fresh.ms >= 900 && fresh.ms < PROMPT_MS, `on a new connection: ${Math.round(fresh.ms)} ms, the connection timeout (1 s)`)
+
+  database.set('up')
+  t.equal((await quick.inject(me(token))).statusCode, 200, 'back without a restart')
 })

@@ -39,8 +39,13 @@ export async function emptyPostgresDatabase (t: Test): Promise<string> {
 export interface DatabaseSwitch {
   /** The database's URL, through the switch. */
   url: string
-  /** Up: connections go through. Down: the open ones are cut, and new ones as soon as they open, as in an outage. */
-  set: (up: boolean) => void
+  /**
+   * `up`: connections go through. `down`: the open ones are cut, and new ones as soon as they
+   * open, as when PostgreSQL stops. `silent`: nothing answers any more, on the open connections
+   * or on new ones, which are accepted and left hanging, as in a network partition; leaving this
+   * state cuts them all.
+   */
+  set: (state: 'up' | 'down' | 'silent') => void
   /**
    * Cuts the next connection that sends SQL matching `pattern`, before the statement gets through
    * (say, in the middle of a transaction); resolves once it has.
@@ -51,11 +56,17 @@ export interface DatabaseSwitch {
 /** A PostgreSQL database (the suite's server by default) behind a switch the test controls. */
 export async function databaseBehindSwitch (t: Test, databaseUrl = POSTGRES_URL): Promise<DatabaseSwitch> {
   const target = new URL(databaseUrl)
-  let up = true
+  let state: Parameters<DatabaseSwitch['set']>[0] = 'up'
   let cut: { pattern: RegExp, done: () => void } | undefined
   const open = new Set<Socket>()
   const proxy = createServer((client) => {
-    if (!up) return client.destroy()
+    if (state === 'down') return client.destroy()
+    if (state === 'silent') {
+      open.add(client)
+      client.on('error', () => {})
+      client.on('close', () => open.delete(client))
+      return
+    }
     const server = connect(Number(target.port === '' ? 5432 : target.port), target.hostname)
     // Before the pipe's own listener, so that the statement is not passed on.
     client.on('data', (chunk: Buffer) => {
@@ -81,9 +92,15 @@ export async function databaseBehindSwitch (t: Test, databaseUrl = POSTGRES_URL)
   url.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`
   return {
     url: url.toString(),
-    set (value) {
-      up = value
-      if (!up) for (const socket of open) socket.destroy()
+    set (next) {
+      if (next === 'down' || state === 'silent') for (const socket of open) socket.destroy()
+      if (next === 'silent') {
+        for (const socket of open) {
+          socket.unpipe()
+          socket.pause()
+        }
+      }
+      state = next
     },
     async cutWhenSent (pattern) {
       await new Promise<void>((resolve) => { cut = { pattern, done: resolve } })

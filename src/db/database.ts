@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { inspect } from 'node:util'
 import pg from 'pg'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
+import { isDatabaseUnavailable } from '../errors.js'
 
 export interface QueryResult<Row> {
   rows: Row[]
@@ -38,7 +39,11 @@ export interface DatabaseOptions {
    * unreachable or every connection is busy, fail fast instead of queueing requests behind it.
    */
   connectionTimeoutMs?: number
-  /** The server cancels a statement running longer than this (5 s by default); 0 sets no limit. */
+  /**
+   * The server cancels a statement running longer than this (5 s by default); 0 sets no limit.
+   * A query with no answer at all a connection timeout later fails too: its connection is dead
+   * without having said so (a network partition, a failover), and is dropped.
+   */
   statementTimeoutMs?: number
   poolSize?: number
   onPoolError?: (error: Error) => void
@@ -62,11 +67,16 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
 
 function openPostgres (url: string, options: DatabaseOptions): Database {
   const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ_OID)
+  const connectionTimeoutMs = options.connectionTimeoutMs ?? 1000
+  const statementTimeoutMs = options.statementTimeoutMs ?? 5000
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 1000,
-    statement_timeout: options.statementTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectionTimeoutMs,
+    // Without a limit of its own, a query on a connection that silently died would wait for the
+    // operating system to give up on it, for many minutes.
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs === 0 ? undefined : statementTimeoutMs + connectionTimeoutMs,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         // `date` stays the YYYY-MM-DD string it is: a JS Date would shift it by the time zone.
@@ -101,7 +111,10 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
         result = await work({ query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await client.query(text, params)) })
         await client.query('COMMIT')
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
+        // A connection that is lost or does not answer is dropped rather than sent a ROLLBACK that
+        // would wait for nothing: the server rolls back what it had begun when the connection goes.
+        if (isDatabaseUnavailable(error)) lost = error as Error
+        else await client.query('ROLLBACK').catch((failure: Error) => { lost = failure })
         throw error
       } finally {
         client.off('error', onLost)

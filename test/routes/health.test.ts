@@ -23,7 +23,7 @@ t.test('during a database outage /ready is a quick 503 and /health stays 200; bo
   const service = await buildTestApp(t, remote, {}, { logger: logs.logger })
   t.equal((await service.inject({ url: '/ready' })).statusCode, 200, 'before the outage')
 
-  database.set(false)
+  database.set('down')
   const ready = await service.inject({ url: '/ready' })
   t.equal(ready.statusCode, 503)
   t.equal(ready.headers['retry-after'], '5')
@@ -31,7 +31,7 @@ t.test('during a database outage /ready is a quick 503 and /health stays 200; bo
   t.equal((await service.inject({ url: '/health' })).statusCode, 200, 'the process itself is fine')
   t.ok(logs.lines.some((line) => line.msg === 'readiness check failed' && line.level === 40), 'the operator finds out why in the log')
 
-  database.set(true)
+  database.set('up')
   const back = await service.inject({ url: '/ready' })
   t.equal(back.statusCode, 200, 'no restart needed')
   t.same(back.json(), { status: 'ok' })
