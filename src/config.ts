@@ -12,7 +12,7 @@ export interface Config {
   dataDir: string
   /** How long a request waits for a database connection (a new one, or a free one from the pool) before a 503. */
   databaseConnectTimeoutMs: number
-  /** PostgreSQL cancels a statement running longer than this; 0 sends no statement_timeout. */
+  /** PostgreSQL cancels a statement running longer than this, and the client gives up this plus the connect timeout later; 0: neither. */
   databaseStatementTimeoutMs: number
   /** Connections each instance may open. */
   databasePoolSize: number

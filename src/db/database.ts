@@ -73,9 +73,9 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: connectionTimeoutMs,
-    // Without a limit of its own, a query on a connection that silently died would wait for the
-    // operating system to give up on it, for many minutes.
     statement_timeout: statementTimeoutMs,
+    // The client's own limit: a query on a connection that died without a word would otherwise
+    // wait for the operating system to give up on it, for many minutes.
     query_timeout: statementTimeoutMs === 0 ? undefined : statementTimeoutMs + connectionTimeoutMs,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
