@@ -11,8 +11,10 @@ import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
 import errors, { frameworkErrors } from './plugins/errors.js'
+import gracefulClose from './plugins/graceful-close.js'
 import securityHeaders from './plugins/security-headers.js'
 import cors from './plugins/cors.js'
+import loadShedding from './plugins/load-shedding.js'
 import database from './plugins/database.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
@@ -66,10 +68,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   // Infrastructure
   await app.register(errors)
+  await app.register(gracefulClose)
   // Before anything that answers requests, so every response (pages, API, errors, /docs) gets the headers.
   await app.register(securityHeaders)
   // Next, so that every answer, errors and preflights included, carries the CORS headers too.
   await app.register(cors)
+  // Before anything that costs work (the database, rate limits, parsing the body), so that a shed
+  // request is cheap, and after the headers, so that it still carries them.
+  await app.register(loadShedding)
   await app.register(database, { db: options.db })
   await app.register(inputGuard)
   await app.register(passwords)

@@ -10,6 +10,12 @@ export interface Config {
   databaseUrl: string | undefined
   testDatabaseUrl: string | undefined
   dataDir: string
+  /** How long a request waits for a database connection (a new one, or a free one from the pool) before a 503. */
+  databaseConnectTimeoutMs: number
+  /** PostgreSQL cancels a statement running longer than this, and the client gives up this plus the connect timeout later; 0: neither. */
+  databaseStatementTimeoutMs: number
+  /** Connections each instance may open. */
+  databasePoolSize: number
   jwtSecret: string
   jwtTtl: number
   jwtRememberTtl: number
@@ -25,6 +31,8 @@ export interface Config {
   captcha: boolean
   /** Proof of work per signup when the captcha is on: the largest number of key derivations a solver may need. */
   captchaDifficulty: number
+  /** Shed load (503) while the event loop lags more than this on average; 0 never sheds. */
+  maxEventLoopDelayMs: number
   /** Things worth telling the operator at start-up, e.g. a generated secret. */
   warnings: string[]
 }
@@ -70,6 +78,9 @@ export function loadConfig (env: Env = process.env): Config {
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     testDatabaseUrl: postgresUrl(env, 'TEST_DATABASE_URL'),
     dataDir: optional(env, 'DATA_DIR') ?? 'data',
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 1000, 1, 60_000),
+    databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 3_600_000),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     jwtSecret: jwtSecret(env, production, warnings),
     jwtTtl: duration(env, 'JWT_TTL', 3600),
     jwtRememberTtl: duration(env, 'JWT_REMEMBER_TTL', 30 * 86400),
@@ -84,6 +95,7 @@ export function loadConfig (env: Env = process.env): Config {
     tlsKeyFile,
     captcha: oneOf(env, 'CAPTCHA', ['on', 'off'], 'off') === 'on',
     captchaDifficulty: integer(env, 'CAPTCHA_DIFFICULTY', 5000, 1, 10_000_000),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     warnings
   }
 }

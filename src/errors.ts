@@ -27,10 +27,11 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 /**
  * The database is down, unreachable or too slow (connection refused or lost, pool wait timed
- * out, statement timeout, server shutting down): the caller should retry, so this is a 503.
+ * out, statement timeout, no answer at all, server shutting down): the caller should retry, so
+ * this is a 503.
  */
 export function isDatabaseUnavailable (error: unknown): boolean {
   const { code, message } = error as { code?: unknown, message?: unknown }
   if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03' || code === '57014')) return true
-  return typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated/.test(message)
+  return typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Query read timeout/.test(message)
 }

@@ -17,8 +17,10 @@ try {
     throw new Error(`the database schema is at version ${schema.current} but this code needs ${schema.latest}: run \`make migrate\` first`)
   }
 
-  closeWithGrace({ delay: 10_000, logger: app.log }, async ({ err }) => {
+  // Requests in flight get up to 10 s to finish (plugins/graceful-close.ts); then exit code 1.
+  closeWithGrace({ delay: 10_000, logger: app.log }, async ({ err, signal }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an unexpected error')
+    if (signal !== undefined) app.log.info({ signal }, 'closing: no new connections; finishing the requests in flight')
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })

@@ -28,6 +28,9 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     databaseUrl: undefined,
     testDatabaseUrl: undefined,
     dataDir: 'data',
+    databaseConnectTimeoutMs: 1000,
+    databaseStatementTimeoutMs: 5000,
+    databasePoolSize: 10,
     jwtTtl: 3600,
     jwtRememberTtl: 30 * 86400,
     bcryptCost: 12,
@@ -40,7 +43,8 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
     captcha: false,
-    captchaDifficulty: 5000
+    captchaDifficulty: 5000,
+    maxEventLoopDelayMs: 1000
   })
   t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
   t.not(loadConfig({}).jwtSecret, jwtSecret, 'each process gets its own random secret')
@@ -78,6 +82,9 @@ t.test('every variable is read', async (t) => {
     DATABASE_URL: 'postgres://app:secret@db.internal:5432/dna_api',
     TEST_DATABASE_URL: 'postgresql://postgres@127.0.0.1/postgres',
     DATA_DIR: '/srv/data',
+    DATABASE_CONNECT_TIMEOUT_MS: '250',
+    DATABASE_STATEMENT_TIMEOUT_MS: '0',
+    DATABASE_POOL_SIZE: '3',
     JWT_SECRET: SECRET,
     JWT_TTL: '15m',
     JWT_REMEMBER_TTL: '7d',
@@ -91,7 +98,8 @@ t.test('every variable is read', async (t) => {
     TLS_CERT_FILE: cert,
     TLS_KEY_FILE: key,
     CAPTCHA: 'on',
-    CAPTCHA_DIFFICULTY: '20'
+    CAPTCHA_DIFFICULTY: '20',
+    MAX_EVENT_LOOP_DELAY_MS: '0'
   })
   t.same(config, {
     env: 'test',
@@ -100,6 +108,9 @@ t.test('every variable is read', async (t) => {
     databaseUrl: 'postgres://app:secret@db.internal:5432/dna_api',
     testDatabaseUrl: 'postgresql://postgres@127.0.0.1/postgres',
     dataDir: '/srv/data',
+    databaseConnectTimeoutMs: 250,
+    databaseStatementTimeoutMs: 0,
+    databasePoolSize: 3,
     jwtSecret: SECRET,
     jwtTtl: 900,
     jwtRememberTtl: 7 * 86400,
@@ -114,6 +125,7 @@ t.test('every variable is read', async (t) => {
     tlsKeyFile: key,
     captcha: true,
     captchaDifficulty: 20,
+    maxEventLoopDelayMs: 0,
     warnings: []
   })
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
@@ -142,6 +154,10 @@ t.test('a bad value stops start-up with one line naming the variable', async (t)
     [{ DATABASE_URL: 'db.internal:5432' }, 'DATABASE_URL: expected a URL like postgres://user:password@host:5432/database'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL: expected a URL like postgres://user:password@host:5432/database'],
     [{ TEST_DATABASE_URL: 'http://127.0.0.1:5432' }, 'TEST_DATABASE_URL: expected a URL like postgres://user:password@host:5432/database'],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '0' }, "DATABASE_CONNECT_TIMEOUT_MS: expected a whole number from 1 to 60000, got '0'"],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '5s' }, "DATABASE_STATEMENT_TIMEOUT_MS: expected a whole number from 0 to 3600000, got '5s'"],
+    [{ DATABASE_POOL_SIZE: '0' }, "DATABASE_POOL_SIZE: expected a whole number from 1 to 1000, got '0'"],
+    [{ MAX_EVENT_LOOP_DELAY_MS: '-1' }, "MAX_EVENT_LOOP_DELAY_MS: expected a whole number from 0 to 60000, got '-1'"],
     [{ JWT_TTL: '0' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '0'"],
     [{ JWT_TTL: '367d' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '367d'"],
     [{ JWT_TTL: '1y' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '1y'"],

@@ -25,6 +25,9 @@ export function testConfig (env: Env = {}): Config {
     JWT_SECRET: TEST_SECRET,
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
+    // Off unless a test turns it on: a test file's own work (starting databases, coverage) lags
+    // the event loop, and its apps would shed requests at random.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     TEST_DATABASE_URL: process.env.TEST_DATABASE_URL,
     ...env
   })

@@ -7,18 +7,12 @@ import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { openDatabase } from '../src/db/database.js'
 import { migrate } from '../src/db/migrations.js'
-import { childEnv, nodeArgs, startCli, tempDir, type LogRecord } from './support.js'
+import { childEnv, LISTENING, logLines, nodeArgs, startCli, tempDir } from './support.js'
 
 const dataDir = join(tempDir(t), 'data')
 const db = await openDatabase({ dataDir })
 await migrate(db)
 await db.close()
-
-// The address, once it is all there: a JSON string ends with a quote, a terminal line with \r\n.
-const LISTENING = /Server listening at (https?:\/\/[^\s"]+)["\s]/
-
-const logLines = (output: string): LogRecord[] =>
-  output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogRecord)
 
 t.test('an error nothing caught is logged, and the server closes with exit code 1', async (t) => {
   const fixture = pathToFileURL(resolve('test/fixtures/throw-on-sigwinch.ts')).href

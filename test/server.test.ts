@@ -1,29 +1,20 @@
 // `make run`, as an operator sees it: the server runs as its own process, on a data directory
 // of its own, on a port the system picks.
+import { once } from 'node:events'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
 import { get } from 'node:https'
+import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import t from 'tap'
-import type { Test } from './helper.js'
 import { openDatabase } from '../src/db/database.js'
 import { migrate } from '../src/db/migrations.js'
 import { SAMPLE_JWT_SECRET } from '../src/config.js'
-import { runCli, startCli, tempDir, type LogRecord, type Running } from './support.js'
+import { PASSWORD } from './helper.js'
+import { logLines, runCli, serve, tempDir } from './support.js'
 
 const LATEST = Math.max(...readdirSync('sql').filter((file) => /^\d+\.do\./.test(file)).map((file) => Number(file.split('.')[0])))
 const dataDir = join(tempDir(t), 'data')
-// The address, once it is all there: a JSON string ends with a quote, a terminal line with \r\n.
-const LISTENING = /Server listening at (https?:\/\/[^\s"]+)["\s]/
-
-const logLines = (output: string): LogRecord[] =>
-  output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogRecord)
-
-/** Starts the server and resolves with its address once it listens. */
-async function serve (t: Test, env: Record<string, string | undefined>): Promise<{ server: Running, url: string }> {
-  const server = startCli(t, 'src/server.ts', [], { env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env } })
-  const output = await server.waitFor('stdout', (text) => LISTENING.test(text))
-  return { server, url: (LISTENING.exec(output) as RegExpExecArray)[1] }
-}
 
 t.test('a bad variable stops start-up with one line naming it', async (t) => {
   t.same(runCli('src/server.ts', [], { env: { PORT: 'abc' } }), {
@@ -57,7 +48,7 @@ t.test('a database whose schema is behind the code is not served: the operator i
 })
 
 t.test('the server answers, logs requests as JSON without their query string, and stops cleanly on SIGTERM', async (t) => {
-  const { server, url } = await serve(t, { NODE_ENV: 'development', JWT_SECRET: undefined })
+  const { server, url } = await serve(t, { DATA_DIR: dataDir, NODE_ENV: 'development', JWT_SECRET: undefined })
   t.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'in development it listens on localhost, on the port the system gave')
 
   const health = await fetch(`${url}/health?email=ada@example.com`)
@@ -85,9 +76,59 @@ t.test('the server answers, logs requests as JSON without their query string, an
   t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed: its lock is released')
 })
 
+t.test('on SIGTERM the server takes no new connection, finishes the request in flight, closes the database and exits with 0', async (t) => {
+  // bcrypt at cost 13 takes about half a second: the signup is still in flight when the signal comes.
+  const { server, url } = await serve(t, { DATA_DIR: dataDir, BCRYPT_COST: '13' })
+  const { hostname, port } = new URL(url)
+
+  // A keep-alive connection left idle after one request, as browsers and proxies keep them.
+  const idle = connect(Number(port), hostname)
+  t.teardown(() => idle.destroy())
+  idle.write(`GET /health HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`)
+  const [answer] = await once(idle, 'data') as [Buffer]
+  t.match(answer.toString(), /^HTTP\/1\.1 200 OK\r\n[^]*connection: keep-alive/i)
+  const idleClosed = once(idle, 'close')
+
+  let settled = false
+  const agent = new Agent({ keepAlive: true })
+  t.teardown(() => agent.destroy())
+  const body = JSON.stringify({ email: 'ada@example.com', password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' })
+  const signup = new Promise<{ status: number | undefined, connection: string | undefined, body: string }>((resolve, reject) => {
+    request(`${url}/api/v1/users`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, body: text }))
+    }).on('error', reject).end(body)
+  }).finally(() => { settled = true })
+  await server.waitFor('stdout', (text) => logLines(text).some((line) => line.msg === 'incoming request' && (line.req as { url: string }).url === '/api/v1/users'))
+
+  server.child.kill('SIGTERM')
+  await server.waitFor('stdout', (text) => logLines(text).some((line) => line.msg === 'closing: no new connections; finishing the requests in flight' && line.signal === 'SIGTERM'))
+  // The listening socket closes just after that line is written: a connection made in between is
+  // dropped, and the next one tried.
+  const inFlight = (): boolean => !settled
+  let refusal: unknown
+  while (refusal === undefined && inFlight()) {
+    const attempt = connect(Number(port), hostname)
+    refusal = await Promise.race([once(attempt, 'error').then(([error]) => error as unknown), once(attempt, 'connect').then(() => undefined)])
+    attempt.destroy()
+  }
+  t.match(refusal, { code: 'ECONNREFUSED' }, 'a new connection is refused')
+  t.ok(inFlight(), 'while the signup is still in flight')
+  await idleClosed
+  t.pass('the idle keep-alive connection is closed by the server')
+
+  const response = await signup
+  t.equal(response.status, 201, 'the request in flight gets its answer')
+  t.match(JSON.parse(response.body), { token_type: 'Bearer', user: { email: 'ada@example.com' } })
+  t.equal(response.connection, 'close', 'and its connection ends with it, not holding up the close')
+  t.same(await server.closed, { code: 0, signal: null }, 'closed within the grace period')
+  t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'after closing the database')
+})
+
 t.test('with TLS_CERT_FILE and TLS_KEY_FILE the server speaks HTTPS', async (t) => {
   const cert = resolve('test/fixtures/tls/cert.pem')
-  const { server, url } = await serve(t, { TLS_CERT_FILE: cert, TLS_KEY_FILE: resolve('test/fixtures/tls/key.pem') })
+  const { server, url } = await serve(t, { DATA_DIR: dataDir, TLS_CERT_FILE: cert, TLS_KEY_FILE: resolve('test/fixtures/tls/key.pem') })
   t.match(url, /^https:\/\/127\.0\.0\.1:\d+$/)
   const response = await new Promise<{ status: number | undefined, body: string }>((resolve, reject) => {
     get(`${url}/health`, { ca: readFileSync(cert) }, (res) => {

@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
@@ -33,6 +34,78 @@ export async function emptyPostgresDatabase (t: Test): Promise<string> {
   const url = new URL(POSTGRES_URL)
   url.pathname = `/${name}`
   return url.toString()
+}
+
+export interface DatabaseSwitch {
+  /** The database's URL, through the switch. */
+  url: string
+  /**
+   * `up`: connections go through. `down`: the open ones are cut, and new ones as soon as they
+   * open, as when PostgreSQL stops. `silent`: nothing answers any more, on the open connections
+   * or on new ones, which are accepted and left hanging, as in a network partition; leaving this
+   * state cuts them all.
+   */
+  set: (state: 'up' | 'down' | 'silent') => void
+  /**
+   * Cuts the next connection that sends SQL matching `pattern`, before the statement gets through
+   * (say, in the middle of a transaction); resolves once it has.
+   */
+  cutWhenSent: (pattern: RegExp) => Promise<void>
+}
+
+/** A PostgreSQL database (the suite's server by default) behind a switch the test controls. */
+export async function databaseBehindSwitch (t: Test, databaseUrl = POSTGRES_URL): Promise<DatabaseSwitch> {
+  const target = new URL(databaseUrl)
+  let state: Parameters<DatabaseSwitch['set']>[0] = 'up'
+  let cut: { pattern: RegExp, done: () => void } | undefined
+  const open = new Set<Socket>()
+  const proxy = createServer((client) => {
+    if (state === 'down') return client.destroy()
+    if (state === 'silent') {
+      open.add(client)
+      client.on('error', () => {})
+      client.on('close', () => open.delete(client))
+      return
+    }
+    const server = connect(Number(target.port === '' ? 5432 : target.port), target.hostname)
+    // Before the pipe's own listener, so that the statement is not passed on.
+    client.on('data', (chunk: Buffer) => {
+      if (cut === undefined || !cut.pattern.test(chunk.toString('latin1'))) return
+      client.destroy()
+      server.destroy()
+      cut.done()
+      cut = undefined
+    })
+    for (const [a, b] of [[client, server], [server, client]]) {
+      open.add(a)
+      a.on('error', () => b.destroy())
+      a.on('close', () => { open.delete(a); b.destroy() })
+      a.pipe(b)
+    }
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    for (const socket of open) socket.destroy()
+    await new Promise((resolve) => proxy.close(resolve))
+  })
+  const url = new URL(databaseUrl)
+  url.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`
+  return {
+    url: url.toString(),
+    set (next) {
+      if (next === 'down' || state === 'silent') for (const socket of open) socket.destroy()
+      if (next === 'silent') {
+        for (const socket of open) {
+          socket.unpipe()
+          socket.pause()
+        }
+      }
+      state = next
+    },
+    async cutWhenSent (pattern) {
+      await new Promise<void>((resolve) => { cut = { pattern, done: resolve } })
+    }
+  }
 }
 
 export interface LogRecord {
@@ -94,6 +167,9 @@ export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS
     DATABASE_URL: '',
     TEST_DATABASE_URL: '',
     DATA_DIR: '',
+    DATABASE_CONNECT_TIMEOUT_MS: '',
+    DATABASE_STATEMENT_TIMEOUT_MS: '',
+    DATABASE_POOL_SIZE: '',
     JWT_SECRET: TEST_SECRET,
     JWT_TTL: '',
     JWT_REMEMBER_TTL: '',
@@ -107,6 +183,8 @@ export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS
     TLS_CERT_FILE: '',
     TLS_KEY_FILE: '',
     CAPTCHA: '',
+    // Off, as in test/helper.ts: a server started under coverage on a busy machine lags.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...vars
   }
   // `undefined` leaves a variable unset, for a `.env` file to fill in.
@@ -182,4 +260,18 @@ export function startCli (t: Test, script: string, args: string[] = [], options:
       check()
     })
   return { child, output, waitFor, closed }
+}
+
+// The address, once it is all there: a JSON string ends with a quote, a terminal line with \r\n.
+export const LISTENING = /Server listening at (https?:\/\/[^\s"]+)["\s]/
+
+/** The JSON log lines in what a server wrote. */
+export const logLines = (output: string): LogRecord[] =>
+  output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogRecord)
+
+/** Starts the server (logging at info unless told) and resolves with its address once it listens. */
+export async function serve (t: Test, env: Record<string, string | undefined>): Promise<{ server: Running, url: string }> {
+  const server = startCli(t, 'src/server.ts', [], { env: { LOG_LEVEL: 'info', ...env } })
+  const output = await server.waitFor('stdout', (text) => LISTENING.test(text))
+  return { server, url: (LISTENING.exec(output) as RegExpExecArray)[1] }
 }

@@ -451,7 +451,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is not reachable */
+            /** @description The database is not reachable, or this instance is overloaded */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -519,7 +519,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -640,7 +640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -738,7 +738,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -813,7 +813,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -862,7 +862,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -972,7 +972,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1028,7 +1028,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1138,7 +1138,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1211,7 +1211,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1291,7 +1291,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1423,7 +1423,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1534,7 +1534,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1599,7 +1599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable; retry after the number of seconds in Retry-After */
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1644,6 +1644,17 @@ export interface operations {
             /** @description The captcha is off on this server: signup needs no `altcha` field */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { inspect } from 'node:util'
 import pg from 'pg'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
+import { isDatabaseUnavailable } from '../errors.js'
 
 export interface QueryResult<Row> {
   rows: Row[]
@@ -33,8 +34,16 @@ export interface DatabaseOptions {
   dataDir?: string
   /** A dump (from `Database.dump`) to start the embedded database from, skipping initdb. */
   loadDataDir?: Blob
-  /** Fail fast when the server is unreachable instead of queueing requests behind it. */
+  /**
+   * How long to wait for a connection, new or from the pool (1 s by default): when the server is
+   * unreachable or every connection is busy, fail fast instead of queueing requests behind it.
+   */
   connectionTimeoutMs?: number
+  /**
+   * The server cancels a statement running longer than this (5 s by default); 0 sets no limit.
+   * A query with no answer at all a connection timeout later fails too: its connection is dead
+   * without having said so (a network partition, a failover), and is dropped.
+   */
   statementTimeoutMs?: number
   poolSize?: number
   onPoolError?: (error: Error) => void
@@ -58,11 +67,16 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
 
 function openPostgres (url: string, options: DatabaseOptions): Database {
   const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ_OID)
+  const connectionTimeoutMs = options.connectionTimeoutMs ?? 1000
+  const statementTimeoutMs = options.statementTimeoutMs ?? 5000
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
-    statement_timeout: options.statementTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectionTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    // The client's own limit: a query on a connection that died without a word would otherwise
+    // wait for the operating system to give up on it, for many minutes.
+    query_timeout: statementTimeoutMs === 0 ? undefined : statementTimeoutMs + connectionTimeoutMs,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         // `date` stays the YYYY-MM-DD string it is: a JS Date would shift it by the time zone.
@@ -97,7 +111,10 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
         result = await work({ query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await client.query(text, params)) })
         await client.query('COMMIT')
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
+        // A connection that is lost or does not answer is dropped rather than sent a ROLLBACK that
+        // would wait for nothing: the server rolls back what it had begun when the connection goes.
+        if (isDatabaseUnavailable(error)) lost = error as Error
+        else await client.query('ROLLBACK').catch((failure: Error) => { lost = failure })
         throw error
       } finally {
         client.off('error', onLost)

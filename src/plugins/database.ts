@@ -22,6 +22,9 @@ async function database (app: FastifyInstance, options: DatabasePluginOptions): 
   const db = options.db ?? await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
+    connectionTimeoutMs: config.databaseConnectTimeoutMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    poolSize: config.databasePoolSize,
     onPoolError: (error) => app.log.warn({ err: error }, 'idle database connection lost')
   })
   if (options.db === undefined) app.addHook('onClose', async () => await db.close())

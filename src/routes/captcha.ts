@@ -5,7 +5,7 @@ import { notFound } from '../errors.js'
 import { CAPTCHA_TTL_SECONDS } from '../plugins/captcha.js'
 import { CaptchaChallenge } from '../schemas/captcha.js'
 import { ref } from '../schemas/common.js'
-import { errors } from '../schemas/responses.js'
+import { errors, overloaded } from '../schemas/responses.js'
 
 export const CAPTCHA_OFF = 'the captcha is off on this server (CAPTCHA=off): sign up without an altcha field'
 
@@ -27,7 +27,8 @@ const captcha: FastifyPluginAsyncTypebox = async (app) => {
           headers: { 'cache-control': { type: 'string', description: '`no-store`: every challenge is new and good once' } }
         },
         400: errors[400],
-        404: { ...errors[404], description: 'The captcha is off on this server: signup needs no `altcha` field' }
+        404: { ...errors[404], description: 'The captcha is off on this server: signup needs no `altcha` field' },
+        503: overloaded
       }
     }
   }, async (_request, reply) => {

@@ -1,5 +1,5 @@
-// Probes for load balancers and orchestrators: /health says the process is up, /ready says it
-// can reach the database.
+// Probes for load balancers and orchestrators: /health says the process is up (and is never shed,
+// see plugins/load-shedding.ts), /ready says it can reach the database and is not overloaded.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../schemas/responses.js'
 import { PUBLIC } from '../plugins/docs.js'
@@ -24,7 +24,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Can the service reach its database?',
       tags: ['health'],
       security: PUBLIC,
-      response: { 200: { ...Status, description: 'The database answers' }, 400: errors[400], 503: { ...errors[503], description: 'The database is not reachable' } }
+      response: { 200: { ...Status, description: 'The database answers' }, 400: errors[400], 503: { ...errors[503], description: 'The database is not reachable, or this instance is overloaded' } }
     }
   }, async () => {
     try {

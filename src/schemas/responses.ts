@@ -19,7 +19,9 @@ export const noContent = (description: string): { type: 'null', description: str
  * - 400 on every route: besides the schemas, the input guard refuses a NUL byte or invalid
  *   Unicode in any part of a request, query strings of the probes included;
  * - 413 and 415 on every route that takes a body (Fastify's body limit and content-type parsers);
- * - 503 on every route that reads the database (the error handler's answer to an outage).
+ * - 503 on every route but /health: shed while the instance is overloaded (plugins/load-shedding.ts)
+ *   and, on a route that reads the database, during an outage (the error handler's answer). Only
+ *   the second kind names the database, and test/spec.test.ts holds the routes to it.
  */
 export const errors = {
   400: error('Invalid input: the message names the field'),
@@ -30,9 +32,15 @@ export const errors = {
   413: error('Body larger than 64 KiB'),
   415: error('Body is not JSON: send it with Content-Type: application/json'),
   503: {
-    ...error('The database is unavailable; retry after the number of seconds in Retry-After'),
+    ...error('The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After'),
     headers: { 'retry-after': seconds('Seconds to wait before trying again') }
   }
+}
+
+/** 503 on a route that does not read the database: only load shedding answers it. */
+export const overloaded = {
+  ...error('This instance is overloaded; retry after the number of seconds in Retry-After'),
+  headers: errors[503].headers
 }
 
 /** 429 from the per-IP limit or the login lockout, with the headers a client needs to back off. */

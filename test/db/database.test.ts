@@ -197,6 +197,22 @@ t.test('postgres: a connection lost in the middle of a transaction fails it, and
   t.same((await db.query(`SELECT count(*)::integer AS n FROM ${name}`)).rows, [{ n: 0 }], 'nothing was committed, and the pool reconnects')
 })
 
+t.test('postgres: when even the ROLLBACK fails, the work\'s own error is passed on and the connection is not reused', async (t) => {
+  const db = await openDatabase({ url: postgresUrl, poolSize: 1 })
+  t.teardown(async () => await db.close())
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  t.teardown(async () => await admin.end())
+  const failure = new Error('changed my mind')
+  await t.rejects(db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+    // Its connection ends (and the second argument waits until it has), then the work gives up.
+    await admin.query('SELECT pg_terminate_backend($1, 10000)', [rows[0].pid])
+    throw failure
+  }), failure)
+  t.same((await db.query('SELECT 1 AS ok')).rows, [{ ok: 1 }], 'the pool\'s one connection is a new one')
+})
+
 t.test('postgres: an idle connection dropped by the server is reported, and the next query reconnects', async (t) => {
   let reported: (error: Error) => void = () => {}
   const dropped = new Promise<Error>((resolve) => { reported = resolve })
@@ -232,6 +248,15 @@ t.test('postgres: a statement running longer than statementTimeoutMs is cancelle
   const error = await db.query('SELECT pg_sleep(30)').then(() => undefined, (error: unknown) => error)
   t.match(error, { code: '57014' }, 'canceling statement due to statement timeout')
   t.ok(isDatabaseUnavailable(error))
+})
+
+t.test('postgres: statements are limited to 5 s by default; statementTimeoutMs 0 sets no limit, on the server or in the client', async (t) => {
+  t.same((await postgres.query('SHOW statement_timeout')).rows, [{ statement_timeout: '5s' }])
+  const unlimited = await openDatabase({ url: postgresUrl, statementTimeoutMs: 0, connectionTimeoutMs: 50 })
+  t.teardown(async () => await unlimited.close())
+  t.same((await unlimited.query('SHOW statement_timeout')).rows, [{ statement_timeout: '0' }])
+  t.same((await unlimited.query('SELECT 1 AS ok FROM pg_sleep(0.2)')).rows, [{ ok: 1 }],
+    'longer than the connection timeout, which would otherwise bound a query without an answer')
 })
 
 t.test('postgres: a server that accepts connections but never answers fails within connectionTimeoutMs', async (t) => {

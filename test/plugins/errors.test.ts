@@ -77,7 +77,7 @@ t.test('a library error with an HTTP status keeps it; a 5xx still says nothing i
 
 t.test('the database being unreachable, in every way the drivers report it, is a 503 to retry', async (t) => {
   const ways = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '08006', '08001', '57P01', '57P03', '57014',
-    'timeout exceeded when trying to connect', 'Connection terminated unexpectedly']
+    'timeout exceeded when trying to connect', 'Connection terminated unexpectedly', 'Query read timeout']
   for (const how of ways) {
     const response = await app.inject({ url: `/test-only/database/${encodeURIComponent(how)}` })
     t.equal(response.statusCode, 503, how)

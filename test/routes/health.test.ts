@@ -1,8 +1,8 @@
-import { connect, createServer, type Socket } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import t from 'tap'
 import { openDatabase } from '../../src/db/database.js'
-import { buildTestApp, testDatabase, type Test } from '../helper.js'
-import { captureLogs, POSTGRES_URL } from '../support.js'
+import { buildTestApp, testDatabase } from '../helper.js'
+import { captureLogs, databaseBehindSwitch } from '../support.js'
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -15,40 +15,6 @@ t.test('/health says the process is up, /ready that the database answers', async
   }
 })
 
-/**
- * The PostgreSQL server behind a switch: while `up`, connections go through to it; while down,
- * they are cut as soon as they open, and the open ones are cut too, as in an outage.
- */
-async function databaseBehindSwitch (t: Test): Promise<{ url: string, set: (up: boolean) => void }> {
-  const target = new URL(POSTGRES_URL)
-  let up = true
-  const open = new Set<Socket>()
-  const proxy = createServer((client) => {
-    if (!up) return client.destroy()
-    const server = connect(Number(target.port === '' ? 5432 : target.port), target.hostname)
-    for (const [a, b] of [[client, server], [server, client]]) {
-      open.add(a)
-      a.on('error', () => b.destroy())
-      a.on('close', () => { open.delete(a); b.destroy() })
-      a.pipe(b)
-    }
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  t.teardown(async () => {
-    for (const socket of open) socket.destroy()
-    await new Promise((resolve) => proxy.close(resolve))
-  })
-  const url = new URL(POSTGRES_URL)
-  url.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`
-  return {
-    url: url.toString(),
-    set (value) {
-      up = value
-      if (!up) for (const socket of open) socket.destroy()
-    }
-  }
-}
-
 t.test('during a database outage /ready is a quick 503 and /health stays 200; both recover by themselves', async (t) => {
   const database = await databaseBehindSwitch(t)
   const logs = captureLogs('warn')
@@ -57,7 +23,7 @@ t.test('during a database outage /ready is a quick 503 and /health stays 200; bo
   const service = await buildTestApp(t, remote, {}, { logger: logs.logger })
   t.equal((await service.inject({ url: '/ready' })).statusCode, 200, 'before the outage')
 
-  database.set(false)
+  database.set('down')
   const ready = await service.inject({ url: '/ready' })
   t.equal(ready.statusCode, 503)
   t.equal(ready.headers['retry-after'], '5')
@@ -65,7 +31,7 @@ t.test('during a database outage /ready is a quick 503 and /health stays 200; bo
   t.equal((await service.inject({ url: '/health' })).statusCode, 200, 'the process itself is fine')
   t.ok(logs.lines.some((line) => line.msg === 'readiness check failed' && line.level === 40), 'the operator finds out why in the log')
 
-  database.set(true)
+  database.set('up')
   const back = await service.inject({ url: '/ready' })
   t.equal(back.statusCode, 200, 'no restart needed')
   t.same(back.json(), { status: 'ok' })

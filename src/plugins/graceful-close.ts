@@ -1,0 +1,18 @@
+// Closing without dropping anyone (SIGTERM, see server.ts). Once `app.close()` starts, the server
+// takes no new connections, Node closes the idle keep-alive ones, and a request arriving on an
+// open one gets Fastify's 503 with `Connection: close`. Requests already in flight finish, but
+// their keep-alive connections would then stay open until the client or keepAliveTimeout (72 s in
+// Fastify) ends them, holding the close up past its grace: so their responses say
+// `Connection: close` too, and the connection ends with them.
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+
+async function gracefulClose (app: FastifyInstance): Promise<void> {
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+}
+
+export default fp(gracefulClose, { name: 'graceful-close' })
