@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench-timing clean
+.PHONY: install build migrate run dev test fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
 
 install: node_modules/.package-lock.json
 
@@ -70,6 +70,13 @@ client: install
 ## client-check: fail when client/generated/ is not what the committed spec generates
 client-check: install
 	npx openapi-typescript --redocly openapi/redocly.yaml --root-types --check && echo "client/generated/api.ts is up to date"
+
+## bench: the production build under load on a scratch PostgreSQL database (made on DATABASE_URL's server, or the
+## local one, and dropped): GET /me, login, signup, /health, a login flood and the admin list at 1 000 and 1 000 000
+## users, each figure as a ratio of a ceiling measured in the same run; prints a table and writes bench/results.md.
+## `DURATION=s` per measurement (10), `CONNECTIONS=n` (50), `QUICK=1` to try it out; the others are in bench/run.ts
+bench: build
+	npx tsx bench/run.ts
 
 ## bench-timing: does a failed login take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import { schemaController, schemaErrorFormatter } from './validation.js'
+import { RequestLog } from './request-log.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
@@ -55,6 +56,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     https,
     logger: options.loggerInstance === undefined ? (options.logger ?? loggerOptions(config)) : undefined,
     loggerInstance: options.loggerInstance,
+    logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },

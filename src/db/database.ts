@@ -12,8 +12,21 @@ export interface QueryResult<Row> {
   rowCount: number
 }
 
+/**
+ * A query made on every request, which the PostgreSQL driver prepares once per connection (a
+ * named prepared statement), sparing the server its parsing and, once it has settled on a plan,
+ * its planning: for GET /me that halves the work PostgreSQL does. The embedded database runs it
+ * as any other query. Behind PgBouncer in transaction mode, this needs PgBouncer 1.21 or later
+ * with `max_prepared_statements` set.
+ */
+export interface PreparedStatement {
+  /** Unique among the service's prepared statements; the text of a name never changes. */
+  name: string
+  text: string
+}
+
 export interface Queryable {
-  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<Row>>
+  query<Row = Record<string, unknown>>(text: string | PreparedStatement, params?: unknown[]): Promise<QueryResult<Row>>
 }
 
 export interface Database extends Queryable {
@@ -91,11 +104,13 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
 
   const asResult = <Row>(result: pg.QueryResult): QueryResult<Row> =>
     ({ rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length })
+  const run = async <Row>(client: pg.Pool | pg.PoolClient, text: string | PreparedStatement, params?: unknown[]): Promise<QueryResult<Row>> =>
+    asResult<Row>(await (typeof text === 'string' ? client.query(text, params) : client.query({ ...text, values: params })))
 
   return {
     kind: 'postgres',
-    async query<Row> (text: string, params?: unknown[]) {
-      return asResult<Row>(await pool.query(text, params))
+    async query<Row> (text: string | PreparedStatement, params?: unknown[]) {
+      return await run<Row>(pool, text, params)
     },
     async transaction (work) {
       const client = await pool.connect()
@@ -108,7 +123,7 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
       let result
       try {
         await client.query('BEGIN')
-        result = await work({ query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await client.query(text, params)) })
+        result = await work({ query: async <Row>(text: string | PreparedStatement, params?: unknown[]) => await run<Row>(client, text, params) })
         await client.query('COMMIT')
       } catch (error) {
         // A connection that is lost or does not answer is dropped rather than sent a ROLLBACK that
@@ -161,14 +176,16 @@ async function openEmbedded (options: DatabaseOptions): Promise<Database> {
   const asResult = <Row>(result: { rows: unknown[], rowCount?: number }): QueryResult<Row> =>
     ({ rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length })
 
+  const textOf = (text: string | PreparedStatement): string => typeof text === 'string' ? text : text.text
+
   return {
     kind: 'embedded',
-    async query<Row> (text: string, params?: unknown[]) {
-      return asResult<Row>(await db.query(text, nullForUndefined(params)))
+    async query<Row> (text: string | PreparedStatement, params?: unknown[]) {
+      return asResult<Row>(await db.query(textOf(text), nullForUndefined(params)))
     },
     async transaction (work) {
       return await db.transaction(async (tx) => await work({
-        query: async <Row>(text: string, params?: unknown[]) => asResult<Row>(await tx.query(text, nullForUndefined(params)))
+        query: async <Row>(text: string | PreparedStatement, params?: unknown[]) => asResult<Row>(await tx.query(textOf(text), nullForUndefined(params)))
       }))
     },
     async script (sql) {

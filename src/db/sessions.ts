@@ -1,7 +1,17 @@
 // The sessions table: one row per issued token. A token is only as alive as its row.
 import type { User } from '../schemas/user.js'
-import type { Queryable } from './database.js'
+import type { PreparedStatement, Queryable } from './database.js'
 import { USER_COLUMNS } from './users.js'
+
+/** Made by every authenticated request: prepared, so that PostgreSQL plans it once per connection. */
+const FIND_USER: PreparedStatement = {
+  name: 'sessions.find-user',
+  text: `SELECT ${USER_COLUMNS}
+           FROM sessions s
+           JOIN users u ON u.id = s.user_id
+           LEFT JOIN genetic_profiles g ON g.user_id = u.id
+          WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()`
+}
 
 export function sessionsTable (db: Queryable) {
   return {
@@ -18,13 +28,7 @@ export function sessionsTable (db: Queryable) {
      * its user is gone.
      */
     async findUser (sessionId: string, userId: number): Promise<User | undefined> {
-      const { rows } = await db.query<User>(
-        `SELECT ${USER_COLUMNS}
-           FROM sessions s
-           JOIN users u ON u.id = s.user_id
-           LEFT JOIN genetic_profiles g ON g.user_id = u.id
-          WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()`,
-        [sessionId, userId])
+      const { rows } = await db.query<User>(FIND_USER, [sessionId, userId])
       return rows[0]
     },
 

@@ -1,9 +1,10 @@
-// Security headers on every response, set by @fastify/helmet. The browser pages run under a
+// Security headers on every response, as helmet makes them. The browser pages run under a
 // strict Content-Security-Policy: only this origin's own script, style, image and font files,
 // no inline code of any kind, no framing. Swagger UI (/docs) gets its own policy, set by
 // @fastify/swagger-ui's `staticCSP` option in plugins/docs.ts, so its needs never loosen the pages'.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
-import fastifyHelmet from '@fastify/helmet'
+import helmet, { type HelmetOptions } from 'helmet'
 import type { FastifyInstance } from 'fastify'
 
 /** CSP directives, the shape both helmet's `directives` and swagger-ui's `staticCSP` accept. */
@@ -57,12 +58,33 @@ export const DOCS_CSP: Directives = {
 /** HSTS max-age: one year, as browsers' preload rules expect. */
 const HSTS_SECONDS = 365 * 86400
 
+export interface HeaderChanges {
+  set: Array<[name: string, value: string]>
+  remove: string[]
+}
+
+/**
+ * What helmet does to a response with these options, found once by running it on a stand-in
+ * response. None of the values depends on the request (no nonces, no functions in the CSP), so
+ * every response can get the same headers without running helmet, which rebuilds and re-checks
+ * its whole configuration on each call (@fastify/helmet calls it on every request).
+ */
+export function helmetHeaders (options: HelmetOptions): HeaderChanges {
+  const changes: HeaderChanges = { set: [], remove: [] }
+  const response = {
+    setHeader: (name: string, value: string) => { changes.set.push([name, value]) },
+    removeHeader: (name: string) => { changes.remove.push(name) }
+  }
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => {})
+  return changes
+}
+
 async function securityHeaders (app: FastifyInstance): Promise<void> {
   // HTTPS served by this process itself: only then can it promise browsers that it always will.
   // Behind a TLS-terminating proxy (Heroku, a load balancer) the proxy should send HSTS.
   const servesTls = app.config.tlsCertFile !== undefined
 
-  await app.register(fastifyHelmet, {
+  const { set, remove } = helmetHeaders({
     contentSecurityPolicy: { useDefaults: false, directives: PAGES_CSP },
     strictTransportSecurity: servesTls ? { maxAge: HSTS_SECONDS, includeSubDomains: false } : false,
     xFrameOptions: { action: 'deny' },
@@ -71,9 +93,17 @@ async function securityHeaders (app: FastifyInstance): Promise<void> {
     referrerPolicy: { policy: 'no-referrer' }
   })
 
+  // On the raw response, as helmet does, so that a route setting its own (Swagger UI's CSP) wins.
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of set) reply.raw.setHeader(name, value)
+    for (const name of remove) reply.raw.removeHeader(name)
+    done()
+  })
+
   // API answers hold personal and health data: no browser, proxy or CDN may keep a copy.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
+    done(null, payload)
   })
 }
 

@@ -92,7 +92,24 @@ for (const [kind, db] of [['embedded', embedded], ['postgres', postgres]] as Arr
     t.same(await db.script(`SELECT count(*)::integer AS n FROM ${name}`), { rows: [{ n: 2 }], rowCount: 1 }, 'a script of one statement')
     t.same(await db.script(`DROP TABLE ${name}`), { rows: [], rowCount: 0 })
   })
+
+  t.test(`${kind}: a prepared statement answers like the same query, every time, in a transaction too`, async (t) => {
+    const statement = { name: `test.${kind}.double`, text: 'SELECT $1::integer * 2 AS doubled' }
+    t.same(await db.query(statement, [21]), { rows: [{ doubled: 42 }], rowCount: 1 })
+    t.same((await db.query(statement, [4])).rows, [{ doubled: 8 }], 'once prepared')
+    t.same(await db.transaction(async (tx) => (await tx.query(statement, [undefined])).rows), [{ doubled: null }])
+  })
 }
+
+t.test('postgres: a prepared statement is prepared under its name, once per connection', async (t) => {
+  const db = await openDatabase({ url: postgresUrl, poolSize: 1 })
+  t.teardown(async () => await db.close())
+  const statement = { name: 'test.triple', text: 'SELECT $1::integer * 3 AS tripled' }
+  for (const n of [1, 2, 3]) t.same((await db.query(statement, [n])).rows, [{ tripled: 3 * n }])
+  await db.transaction(async (tx) => await tx.query(statement, [4]))
+  const { rows } = await db.query('SELECT name, statement FROM pg_prepared_statements')
+  t.same(rows, [{ name: 'test.triple', statement: statement.text }], 'the only connection holds it, once; other queries are not kept')
+})
 
 // One data directory for the on-disk tests, which run one after the other: the dump test makes
 // it, and starting PGlite on files that exist is much faster than making them.

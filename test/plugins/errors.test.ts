@@ -37,8 +37,9 @@ t.test('a bug is a 500 that tells nothing internal; the detail goes to the log',
   t.notMatch(response.body, /hunter2|hash|stack|at /)
   const logged = logs.lines.find((line) => line.msg === 'request failed')
   t.match(logged, { level: 50, err: { type: 'Error', message: /reading 'hash'/, stack: /^Error: cannot read properties/ } })
-  t.match(logs.lines.find((line) => line.msg === 'incoming request' && line.reqId === logged?.reqId),
-    { req: { method: 'GET', url: '/test-only/bug', remoteAddress: '127.0.0.1' } }, 'the request it failed is logged under the same id')
+  t.match(await logs.waitFor((line) => line.msg === 'request completed' && line.reqId === logged?.reqId),
+    { req: { method: 'GET', url: '/test-only/bug', remoteAddress: '127.0.0.1' }, res: { statusCode: 500 } },
+    'the request it failed is logged under the same id')
   t.notMatch(JSON.stringify(logs.lines), /ada@example\.com/, 'the query string is not logged')
 })
 

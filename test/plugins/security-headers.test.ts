@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { helmetHeaders } from '../../src/plugins/security-headers.js'
 import { buildTestApp, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
@@ -40,6 +41,29 @@ t.test('every response carries the other headers, and HSTS only over TLS', async
     }, url)
     t.notOk('strict-transport-security' in response.headers, url)
   }
+})
+
+t.test('the headers are helmet\'s, the same on every response, worked out once', async (t) => {
+  const expected = {
+    'content-security-policy': /^default-src 'self';/,
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'origin-agent-cluster': '?1',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-dns-prefetch-control': 'off',
+    'x-download-options': 'noopen',
+    'x-frame-options': 'DENY',
+    'x-permitted-cross-domain-policies': 'none',
+    'x-xss-protection': '0'
+  }
+  const first = await app.inject({ url: '/health' })
+  t.match(first.headers, expected)
+  const again = await app.inject({ method: 'POST', url: '/api/v1/users/login', payload: {} })
+  t.equal(again.statusCode, 400)
+  t.match(again.headers, { ...expected, 'content-security-policy': first.headers['content-security-policy'] })
+  t.same(helmetHeaders({ xPoweredBy: false, contentSecurityPolicy: false }).remove, [], 'what helmet removes is found too')
+  t.same(helmetHeaders({}).remove, ['X-Powered-By'])
 })
 
 t.test('Swagger UI gets its own policy, still without inline code, and the pages keep theirs', async (t) => {

@@ -1,0 +1,35 @@
+import t from 'tap'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { loggerOptions } from '../src/app.js'
+import { RequestLog } from '../src/request-log.js'
+import { buildTestApp, testConfig, testDatabase } from './helper.js'
+import { captureLogs } from './support.js'
+
+const db = await testDatabase(t)
+
+t.test('each request is one line, written once it is answered: what was asked, by whom, the status and how long it took', async (t) => {
+  const logs = captureLogs('info')
+  const app = await buildTestApp(t, db, {}, { logger: { ...loggerOptions(testConfig({ LOG_LEVEL: 'info' })) as object, ...logs.logger } })
+  const response = await app.inject({ url: '/health?email=ada@example.com', headers: { authorization: 'Bearer secret-token' } })
+  t.equal(response.statusCode, 200)
+  const line = await logs.waitFor((line) => line.msg === 'request completed')
+  t.match(line, { level: 30, reqId: String, req: { method: 'GET', url: '/health', remoteAddress: '127.0.0.1' }, res: { statusCode: 200 }, responseTime: Number })
+  t.same(Object.keys(line.req as object), ['method', 'url', 'remoteAddress'], 'no headers, so no token')
+  t.same(logs.lines.filter((logged) => logged.reqId === line.reqId).map((logged) => logged.msg), ['request completed'], 'and no other line about it')
+  t.notMatch(JSON.stringify(logs.lines), /ada@example\.com|secret-token/)
+})
+
+t.test('a response that fails while it is being sent is logged as an error', async (t) => {
+  const logged: Array<{ level: string, line: Record<string, unknown>, msg: string }> = []
+  const log = {
+    info: (line: Record<string, unknown>, msg: string) => logged.push({ level: 'info', line, msg }),
+    error: (line: Record<string, unknown>, msg: string) => logged.push({ level: 'error', line, msg })
+  }
+  const request = { method: 'GET', url: '/api/v1/users/me' } as unknown as FastifyRequest
+  const reply = { log, elapsedTime: 12.5 } as unknown as FastifyReply
+  const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' })
+  const controller = new RequestLog()
+  controller.incomingRequest()
+  controller.requestCompleted(reset, request, reply)
+  t.same(logged, [{ level: 'error', line: { req: request, res: reply, responseTime: 12.5, err: reset }, msg: 'request errored' }])
+})
