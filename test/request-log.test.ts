@@ -19,6 +19,17 @@ t.test('each request is one line, written once it is answered: what was asked, b
   t.notMatch(JSON.stringify(logs.lines), /ada@example\.com|secret-token/)
 })
 
+t.test('at debug level the arrival of a request is a line of its own, for following slow requests', async (t) => {
+  const logs = captureLogs('debug')
+  const app = await buildTestApp(t, db, {}, { logger: { ...loggerOptions(testConfig({ LOG_LEVEL: 'debug' })) as object, ...logs.logger } })
+  t.equal((await app.inject({ url: '/health?email=ada@example.com' })).statusCode, 200)
+  const completed = await logs.waitFor((line) => line.msg === 'request completed')
+  t.same(logs.lines.filter((logged) => logged.reqId === completed.reqId).map((logged) => [logged.level, logged.msg]),
+    [[20, 'incoming request'], [30, 'request completed']])
+  t.match(logs.lines.find((logged) => logged.msg === 'incoming request'), { req: { method: 'GET', url: '/health' } })
+  t.notMatch(JSON.stringify(logs.lines), /ada@example\.com/, 'without the query string')
+})
+
 t.test('a response that fails while it is being sent is logged as an error', async (t) => {
   const logged: Array<{ level: string, line: Record<string, unknown>, msg: string }> = []
   const log = {
@@ -29,7 +40,6 @@ t.test('a response that fails while it is being sent is logged as an error', asy
   const reply = { log, elapsedTime: 12.5 } as unknown as FastifyReply
   const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' })
   const controller = new RequestLog()
-  controller.incomingRequest()
   controller.requestCompleted(reset, request, reply)
   t.same(logged, [{ level: 'error', line: { req: request, res: reply, responseTime: 12.5, err: reset }, msg: 'request errored' }])
 })
