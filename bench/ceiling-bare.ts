@@ -5,6 +5,6 @@ import Fastify from 'fastify'
 
 const app = Fastify()
 app.get('/health', async () => ({ status: 'ok' }))
-const address = await app.listen({ port: 0, host: '127.0.0.1' })
+const address = await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
 process.stdout.write(`${address}\n`)
 process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })

@@ -21,7 +21,7 @@ app.get('/api/v1/users/me', async (request) => {
   return rows[0]
 })
 
-const address = await app.listen({ port: 0, host: '127.0.0.1' })
+const address = await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
 process.stdout.write(`${address}\n`)
 process.once('SIGTERM', () => {
   app.close().then(async () => await pool.end()).then(() => process.exit(0), () => process.exit(1))

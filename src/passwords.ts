@@ -1,6 +1,7 @@
 // Password rules and hashing. bcrypt runs on libuv's thread pool (the async API), never on the
 // event loop; its 72-byte input limit is enforced, not silently truncated.
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import bcrypt from 'bcrypt'
 import { ZxcvbnFactory } from '@zxcvbn-ts/core'
 import * as common from '@zxcvbn-ts/language-common'
@@ -46,14 +47,43 @@ export interface Passwords {
   verify: (password: string, hash: string | undefined) => Promise<boolean>
 }
 
-export async function passwordHasher (cost: number): Promise<Passwords> {
+/** Runs at most `limit` of the works given to it at once; the others wait their turn, in order. */
+export function concurrencyLimit (limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0
+  const waiting: Array<() => void> = []
+  return async (work) => {
+    if (running < limit) {
+      running += 1
+    } else {
+      // The slot is handed over by the work that ends, so `running` stays as it is.
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    }
+    try {
+      return await work()
+    } finally {
+      const next = waiting.shift()
+      if (next === undefined) running -= 1
+      else next()
+    }
+  }
+}
+
+/**
+ * `concurrency` hashes at most run at once, one per core by default. A flood of logins then
+ * keeps as many threads busy as there are cores, no more: the event loop still gets its share of
+ * the CPU for everything else (GET /me stays fast while logins queue), and libuv's other pool
+ * threads stay free for file writes (the log) and DNS. More hashes at once would not finish any
+ * sooner, as each one keeps a core busy.
+ */
+export async function passwordHasher (cost: number, concurrency = availableParallelism()): Promise<Passwords> {
+  const limited = concurrencyLimit(concurrency)
   const dummyHash = await bcrypt.hash(randomBytes(16).toString('hex'), cost)
   return {
-    hash: async (password) => await bcrypt.hash(password, cost),
+    hash: async (password) => await limited(async () => await bcrypt.hash(password, cost)),
     async verify (password, hash) {
       // bcrypt ignores bytes past 72: a longer password would match the hash of its prefix.
       const tooLong = Buffer.byteLength(password) > MAX_PASSWORD_BYTES
-      const matches = await bcrypt.compare(password, hash ?? dummyHash)
+      const matches = await limited(async () => await bcrypt.compare(password, hash ?? dummyHash))
       return matches && hash !== undefined && !tooLong
     }
   }
