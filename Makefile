@@ -23,9 +23,9 @@ dist/.built: node_modules/.package-lock.json $(SOURCES)
 migrate: build
 	node dist/cli/migrate.js $(TO)
 
-## run: install, build, migrate and serve on $PORT (3000)
+## run: install, build, migrate and serve on $PORT (3000), as `npm start` does (with its V8 memory settings)
 run: migrate
-	node dist/server.js
+	npm start --silent
 
 ## dev: serve from the TypeScript sources, restarting on change
 dev: migrate

@@ -3,8 +3,8 @@
 // On the PostgreSQL server of DATABASE_URL (default the local one) it creates a scratch database
 // `dna_api_bench_<pid>` (dropped at the end, also on failure or Ctrl-C), migrates it with
 // dist/cli/migrate.js and seeds it in SQL: users with one fixed bcrypt hash, so a million of
-// them take seconds, not days. It then starts `node dist/server.js` as a process of its own,
-// as production runs it, and drives it with autocannon from this process while sampling the
+// them take seconds, not days. It then starts the server as a process of its own, as `npm start`
+// runs it in production (`node [flags] dist/server.js`), and drives it with autocannon from this process while sampling the
 // server's RSS. Absolute numbers depend on the machine, so every figure is compared with a
 // ceiling measured in the same run, in alternating rounds so that both see the same machine:
 //
@@ -150,11 +150,16 @@ async function startCeiling (script: string, env: Record<string, string>): Promi
   return { pid: child.pid as number, url, stop }
 }
 
-/** The server as production runs it, in an empty directory (so no developer's .env is read). */
+/** `npm start`, the command production runs: `node [flags] dist/server.js`. */
+const START = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+const START_FLAGS = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/server\.js$/.exec(START)?.[1].trim().split(' ').filter(Boolean)
+if (START_FLAGS === undefined) throw new Error(`npm start is not \`node [flags] dist/server.js\` but \`${START}\`: teach bench/run.ts to start it`)
+
+/** The server as `npm start` runs it, in an empty directory (so no developer's .env is read). */
 async function startServer (workDir: string, env: Record<string, string>, logFile: string): Promise<Child> {
   const port = await freePort()
   const log = openSync(logFile, 'a')
-  const nodeArgs = PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`]
+  const nodeArgs = [...START_FLAGS as string[], ...(PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`])]
   const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'dist/server.js')], {
     cwd: workDir, env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', log, log]
   })
@@ -633,7 +638,7 @@ try {
       'p50 and p99 are the latencies of those; errors are other answers, connection errors and timeouts; RSS is the largest VmRSS sampled every 100 ms ' +
       '(of the ceiling\'s process for the ceilings); other CPU is the largest share of the machine used meanwhile by processes other than the server, ' +
       `the ceiling, PostgreSQL and the benchmark itself (each round waits for it to fall below ${OTHER_CPU} %, and one above that is run again, up to three times).`,
-    `The server: \`node dist/server.js\` with NODE_ENV=production, DATABASE_URL on a scratch database seeded with ${USERS.toLocaleString('en-GB')} users ` +
+    `The server: \`${START}\` (npm start) with NODE_ENV=production, DATABASE_URL on a scratch database seeded with ${USERS.toLocaleString('en-GB')} users ` +
       `(one in ten with genetic results; ${fmt(seedSeconds, 1)} s to seed), a generated JWT_SECRET, BCRYPT_COST=${BCRYPT_COST}, LOG_LEVEL=info, a pool of ${POOL_SIZE} connections. ` +
       `It logs to a file, as in production every line costs a write somewhere: ${logLines.toLocaleString('en-GB')} lines for ${served.toLocaleString('en-GB')} counted requests ` +
       '(and those of the warm-ups). Its RSS was ' + `${fmt(startRss)} MB when it started listening.`,
