@@ -53,6 +53,18 @@ export interface DatabaseSwitch {
   cutWhenSent: (pattern: RegExp) => Promise<void>
 }
 
+/** A server that accepts connections and never says a word, as a hung database does; its port. */
+export async function silentServer (t: Test): Promise<number> {
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => { sockets.push(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => silent.close(resolve))
+  })
+  return (silent.address() as { port: number }).port
+}
+
 /** A PostgreSQL database (the suite's server by default) behind a switch the test controls. */
 export async function databaseBehindSwitch (t: Test, databaseUrl = POSTGRES_URL): Promise<DatabaseSwitch> {
   const target = new URL(databaseUrl)

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type Socket } from 'node:net'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
 import t from 'tap'
 import { EmbeddedDatabaseBusyError, openDatabase, type Database } from '../../src/db/database.js'
 import { isDatabaseUnavailable } from '../../src/errors.js'
 import { testConfig, testDatabase } from '../helper.js'
-import { emptyPostgresDatabase, POSTGRES_URL, tempDir } from '../support.js'
+import { emptyPostgresDatabase, POSTGRES_URL, silentServer, tempDir } from '../support.js'
 
 // Both drivers, whatever TEST_DATABASE_URL says: the code above them must not see a difference.
 const embedded = await testDatabase(t, testConfig({ TEST_DATABASE_URL: '' }))
@@ -277,14 +276,7 @@ t.test('postgres: statements are limited to 5 s by default; statementTimeoutMs 0
 })
 
 t.test('postgres: a server that accepts connections but never answers fails within connectionTimeoutMs', async (t) => {
-  const sockets: Socket[] = []
-  const silent = createServer((socket) => { sockets.push(socket) })
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-  t.teardown(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise((resolve) => silent.close(resolve))
-  })
-  const { port } = silent.address() as { port: number }
+  const port = await silentServer(t)
   const db = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMs: 200 })
   t.teardown(async () => await db.close())
   const error = await db.query('SELECT 1').then(() => undefined, (error: unknown) => error)

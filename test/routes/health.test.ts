@@ -1,8 +1,7 @@
-import { createServer, type Socket } from 'node:net'
 import t from 'tap'
 import { openDatabase } from '../../src/db/database.js'
 import { buildTestApp, testDatabase } from '../helper.js'
-import { captureLogs, databaseBehindSwitch } from '../support.js'
+import { captureLogs, databaseBehindSwitch, silentServer } from '../support.js'
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -38,14 +37,7 @@ t.test('during a database outage /ready is a quick 503 and /health stays 200; bo
 })
 
 t.test('a database that accepts connections but never answers gives a 503, not a hang', async (t) => {
-  const sockets: Socket[] = []
-  const silent = createServer((socket) => { sockets.push(socket) })
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-  t.teardown(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise((resolve) => silent.close(resolve))
-  })
-  const hung = await openDatabase({ url: `postgres://postgres@127.0.0.1:${(silent.address() as { port: number }).port}/postgres`, connectionTimeoutMs: 300 })
+  const hung = await openDatabase({ url: `postgres://postgres@127.0.0.1:${await silentServer(t)}/postgres`, connectionTimeoutMs: 300 })
   t.teardown(async () => await hung.close())
   const service = await buildTestApp(t, hung)
   const response = await service.inject({ url: '/ready' })
