@@ -32,8 +32,9 @@ dev: migrate
 	npx tsx watch src/server.ts
 
 ## test: the tap suite with 100% coverage; embedded database, or PostgreSQL when TEST_DATABASE_URL is set
+## (TAP_FLAGS passes options to tap, e.g. TAP_FLAGS=--disable-coverage)
 test: install
-	npx tap
+	npx tap $(TAP_FLAGS)
 
 ## fuzz: the fuzz test of every route with many more requests than in `make test` (`RUNS=n`, default 10000; `SEED=n` replays a failure)
 fuzz: install
