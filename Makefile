@@ -4,13 +4,19 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
+.PHONY: install build migrate run dev test test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
 
-install: node_modules/.package-lock.json
+install: node_modules/.package-lock.json node_modules/.tap-built
 
 # npm writes this file on every install: it is newer than the lockfile once dependencies match it.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
+
+# tap builds its test class for the plugins package.json asks for (tsx instead of ts-node): without
+# this, the first run after `npm ci` would still start its test files with the default loaders.
+node_modules/.tap-built: node_modules/.package-lock.json
+	npx tap build
+	touch $@
 
 build: dist/.built
 
@@ -35,6 +41,20 @@ dev: migrate
 ## (TAP_FLAGS passes options to tap, e.g. TAP_FLAGS=--disable-coverage)
 test: install
 	npx tap $(TAP_FLAGS)
+
+# The test files whose database does not follow TEST_DATABASE_URL: they pick their own (both drivers side
+# by side, the local PostgreSQL server, a server process on an embedded database) or use none, so
+# `make test` already runs them exactly as `make test-postgres` would.
+SAME_ON_EVERY_DATABASE := test/config.test.ts test/cursor.test.ts test/passwords.test.ts test/db/tables.test.ts \
+	test/db/database.test.ts test/db/migrations.test.ts test/plugins/database.test.ts test/outage.test.ts \
+	test/instances.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
+	test/cli/migrate.test.ts test/cli/openapi.test.ts
+
+## test-postgres: the rest of the suite again on PostgreSQL (TEST_DATABASE_URL, else the local server), without
+## coverage (`make test` measures it); CI runs both
+test-postgres: install
+	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \
+		npx tap --disable-coverage $(addprefix --exclude=,$(SAME_ON_EVERY_DATABASE)) $(TAP_FLAGS)
 
 ## fuzz: the fuzz test of every route with many more requests than in `make test` (`RUNS=n`, default 10000; `SEED=n` replays a failure)
 fuzz: install

@@ -212,9 +212,14 @@ export interface CliOptions {
   nodeArgs?: string[]
 }
 
+// tap starts test files with `--import=tsx` (package.json), which node resolves from the working
+// directory: a child working elsewhere gets the loader's own address.
+const TSX_LOADER = `--import=${import.meta.resolve('tsx')}`
+
 /** The arguments that run `script` (a path under the repository) like `node script`, with tap's loaders. */
 export function nodeArgs (script: string, args: string[] = [], options: CliOptions = {}): string[] {
-  return [...process.execArgv, ...(options.nodeArgs ?? []), resolve(script), ...args]
+  const loaders = process.execArgv.map((arg) => arg === '--import=tsx' ? TSX_LOADER : arg)
+  return [...loaders, ...(options.nodeArgs ?? []), resolve(script), ...args]
 }
 
 export interface CliResult {
