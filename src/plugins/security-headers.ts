@@ -93,9 +93,12 @@ async function securityHeaders (app: FastifyInstance): Promise<void> {
     referrerPolicy: { policy: 'no-referrer' }
   })
 
-  // On the raw response, as helmet does, so that a route setting its own (Swagger UI's CSP) wins.
+  // Through the reply, not on the raw response as helmet does: Node then writes all of a
+  // response's headers in one pass (writeHead's fast path) instead of keeping each one set early,
+  // which costs every request. A route setting its own afterwards (Swagger UI's CSP) still wins.
+  const headers = Object.fromEntries(set)
   app.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of set) reply.raw.setHeader(name, value)
+    reply.headers(headers)
     for (const name of remove) reply.raw.removeHeader(name)
     done()
   })
