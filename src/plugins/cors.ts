@@ -13,6 +13,10 @@ export const CORS_EXPOSED_HEADERS = ['Retry-After', 'X-RateLimit-Limit', 'X-Rate
 
 async function cors (app: FastifyInstance): Promise<void> {
   const allowed = new Set(app.config.corsOrigins)
+  // With no other origin allowed, the plugin would add nothing to any answer but `Vary: Origin`,
+  // and answers that never depend on the Origin need no such header: it is left out, and with it
+  // a hook on every request.
+  if (allowed.size === 0) return
   await app.register(fastifyCors, {
     // A function rather than the list: for a refused origin the plugin then adds no CORS header
     // at all, and a refused preflight is a plain 404 instead of a 204 listing our methods.

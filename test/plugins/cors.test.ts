@@ -78,6 +78,7 @@ t.test('by default no other origin is allowed', async (t) => {
   const simple = await sameOriginOnly.inject({ url: '/health', headers: { origin: ALLOWED } })
   t.equal(simple.statusCode, 200)
   for (const header of CORS_HEADERS) t.notOk(header in simple.headers, `no ${header}`)
+  t.notOk('vary' in simple.headers, 'no answer depends on the Origin, so none says it varies with it')
   const response = await sameOriginOnly.inject(preflight(ALLOWED))
   t.equal(response.statusCode, 404)
   for (const header of CORS_HEADERS) t.notOk(header in response.headers, `no ${header}`)

@@ -43,7 +43,8 @@ function listRoutes (app: FastifyInstance): Route[] {
   return routes
 }
 
-const routes = listRoutes(apps.plain)
+// The hardened app has every route the plain one has, and the CORS preflight (OPTIONS *) besides.
+const routes = listRoutes(apps.hardened)
 
 // ---------------------------------------------------------------------------------------------
 // The people: a victim whose data nobody may change, an attacker with an ordinary account, an admin.
