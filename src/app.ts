@@ -111,6 +111,7 @@ export function loggerOptions (config: Config, choices: LoggerChoices = {}): Fas
     ...(choices.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
     serializers: {
       req: (request) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip }),
+      res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
       err: (error: Error & { code?: unknown, statusCode?: unknown }) =>
         ({ type: error.name, message: error.message, code: error.code, statusCode: error.statusCode, stack: error.stack ?? '' })
     }
