@@ -95,7 +95,8 @@ client-check: install
 ## bench: the production build under load on a scratch PostgreSQL database (made on DATABASE_URL's server, or the
 ## local one, and dropped): GET /me, login, signup, /health, a login flood and the admin list at 1 000 and 1 000 000
 ## users, each figure as a ratio of a ceiling measured in the same run; prints a table and writes bench/results.md.
-## `DURATION=s` per measurement (10), `CONNECTIONS=n` (50), `QUICK=1` to try it out; the others are in bench/run.ts
+## `DURATION=s` counted per round (5), `CONNECTIONS=n` (50), `ONLY=health,me,…` some scenarios, `QUICK=1` to try
+## it out; every setting is in bench/README.md
 bench: build
 	npx tsx bench/run.ts
 
