@@ -11,7 +11,7 @@ const countdown = document.getElementById('lock-countdown')
 let lockTimer
 
 // Someone already logged in (e.g. remembered on this device) goes straight to their account.
-if (storedToken() !== null) location.replace('/stats.html')
+if (storedToken() !== null) location.replace('/account.html')
 
 const notice = takeNotice()
 if (notice !== null) {
@@ -33,7 +33,7 @@ form.addEventListener('submit', async (event) => {
     if (remember) body.remember_me = true
     const session = await api('POST', '/api/v1/users/login', { body, auth: false })
     keepToken(session.jwt_token, remember)
-    location.assign('/stats.html')
+    location.assign('/account.html')
   } catch (error) {
     setBusy(form, false)
     if (error.status === 401) {

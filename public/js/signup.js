@@ -43,7 +43,7 @@ form.addEventListener('submit', async (event) => {
       auth: false
     })
     keepToken(session.jwt_token, false)
-    location.assign('/stats.html')
+    location.assign('/account.html')
   } catch (error) {
     setBusy(form, false)
     // Whatever the refusal, the solution is used up: a new challenge is solved for the next try.
