@@ -118,7 +118,7 @@ async function accountShown (page: Page): Promise<void> {
 async function logIn (page: Page, email: string, password: string, { remember = false } = {}): Promise<void> {
   await page.goto('/login.html')
   await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(password)
+  await page.getByLabel('Password', { exact: true }).fill(password)
   if (remember) await page.getByLabel('Remember me').check()
   await page.getByRole('button', { name: 'Log in' }).click()
 }
@@ -127,14 +127,25 @@ async function screenshot (page: Page, name: string, { fullPage = true } = {}): 
   await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage })
 }
 
+async function fillSignup (page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('Confirm password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('First name').fill('Ada')
+  await page.getByLabel('Last name').fill('Lovelace')
+  await page.getByLabel('Date of birth').fill('1990-04-17')
+}
+
 t.test('signing up checks the fields, shows the server\'s message by its field, and lands on the account logged in', async (t) => {
   const { page, watch } = await newPage(t)
   const vendorRequests: string[] = []
   const captchaRequests: string[] = []
+  const signups: unknown[] = []
   page.on('request', (request) => {
     const url = new URL(request.url())
     if (url.pathname.startsWith('/vendor/')) vendorRequests.push(url.pathname)
     if (url.pathname.startsWith('/api/v1/captcha')) captchaRequests.push(url.pathname)
+    if (request.method() === 'POST' && url.pathname === '/api/v1/users') signups.push(request.postDataJSON())
   })
   const captchaAnswer = page.waitForResponse(`${baseURL}/api/v1/captcha/status`)
   await page.goto('/signup.html')
@@ -167,7 +178,11 @@ t.test('signing up checks the fields, shows the server\'s message by its field, 
   await page.getByLabel('Email').fill('ada@example.com')
   await page.getByLabel('Password', { exact: true }).fill('password1234')
   await page.locator('#signup-password-strength').filter({ hasText: 'Strength: Weak' }).waitFor()
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), 'Confirm password is required')
+  await page.getByLabel('Confirm password', { exact: true }).fill('password1234')
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), '', 'the error goes as the field is fixed')
   await page.getByLabel('Date of birth').fill('1990-04-17')
+  t.same(signups, [], 'nothing was sent so far')
   await page.getByRole('button', { name: 'Create account' }).click()
   await page.locator('#signup-password-error').filter({ hasText: 'Password is too easy to guess' }).waitFor()
   t.equal(await page.locator('#signup-email-error').textContent(), '', 'the fixed fields show no error')
@@ -178,6 +193,37 @@ t.test('signing up checks the fields, shows the server\'s message by its field, 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await page.locator('#signup-password-strength').filter({ hasText: 'Strength: Strong' }).waitFor()
   t.equal(await page.locator('#signup-password-error').textContent(), '', 'the error goes once the field is fixed')
+
+  // The confirmation no longer matches: the form refuses, by that field, and sends nothing.
+  await page.getByRole('button', { name: 'Create account' }).click()
+  const confirm = page.getByLabel('Confirm password', { exact: true })
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), 'Confirm password does not match')
+  t.equal(await page.locator('#signup-password-confirm-error').getAttribute('aria-live'), 'polite', 'announced')
+  t.equal(await confirm.getAttribute('aria-invalid'), 'true')
+  t.match(await confirm.getAttribute('aria-describedby'), /\bsignup-password-confirm-error\b/, 'the message describes the field')
+  t.equal(await focused(page), 'signup-password-confirm', 'the field has the focus')
+  t.equal(signups.length, 1, 'no signup was sent')
+  // Changing the password it repeats re-checks it too.
+  await page.getByLabel('Password', { exact: true }).fill('password1234')
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), '', 'matching again, the message goes')
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await confirm.fill(PASSWORD)
+
+  // Both fields can be shown to check what was typed, each with its own toggle.
+  const show = page.getByRole('button', { name: 'Show password', exact: true })
+  const showConfirm = page.getByRole('button', { name: 'Show confirm password', exact: true })
+  t.same([await show.getAttribute('aria-pressed'), await showConfirm.getAttribute('aria-pressed')], ['false', 'false'])
+  t.equal(await show.getAttribute('type'), 'button', 'a toggle, not a submit button')
+  await show.click()
+  t.equal(await show.getAttribute('aria-pressed'), 'true')
+  t.equal(await page.getByLabel('Password', { exact: true }).getAttribute('type'), 'text', 'the password is shown')
+  t.equal(await confirm.getAttribute('type'), 'password', 'the confirmation stays hidden')
+  await confirm.focus()
+  await page.keyboard.press('Tab')
+  t.equal(await focused(page), 'signup-password-confirm-show', 'Tab goes from the field to its toggle')
+  await page.keyboard.press('Space')
+  t.equal(await showConfirm.getAttribute('aria-pressed'), 'true', 'Space presses it')
+  t.equal(await confirm.getAttribute('type'), 'text')
   await screenshot(page, 'signup')
   await page.getByRole('button', { name: 'Create account' }).click()
 
@@ -194,6 +240,9 @@ t.test('signing up checks the fields, shows the server\'s message by its field, 
   t.equal(tokens.local, null)
   await screenshot(page, 'account-no-results')
   t.same(captchaRequests, ['/api/v1/captcha/status'], 'no challenge was asked for')
+  t.equal(signups.length, 2)
+  t.same(signups[1], { email: 'ada@example.com', password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' },
+    'the signup body has no confirmation in it, and the shown password is sent as typed')
   assertClean(t, watch, { expectedStatuses: [400], tokens: [tokens.session ?? ''] })
 })
 
@@ -201,11 +250,7 @@ t.test('an email already taken is said next to the email field', async (t) => {
   await signUp(app, { email: 'ada@example.com' })
   const { page, watch } = await newPage(t)
   await page.goto('/signup.html')
-  await page.getByLabel('Email').fill('ADA@example.com')
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByLabel('First name').fill('Ada')
-  await page.getByLabel('Last name').fill('Lovelace')
-  await page.getByLabel('Date of birth').fill('1990-04-17')
+  await fillSignup(page, 'ADA@example.com')
   await page.getByRole('button', { name: 'Create account' }).click()
   await page.locator('#signup-email-error').filter({ hasText: 'An account with this email already exists' }).waitFor()
   await at(t, page, '/signup.html')
@@ -218,14 +263,6 @@ async function captchaSolution (page: Page, not = ''): Promise<{ altcha: string,
   await input.waitFor({ state: 'attached' })
   const altcha = await input.inputValue()
   return { altcha, signature: JSON.parse(Buffer.from(altcha, 'base64').toString()).challenge.signature }
-}
-
-async function fillSignup (page: Page, email: string): Promise<void> {
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByLabel('First name').fill('Ada')
-  await page.getByLabel('Last name').fill('Lovelace')
-  await page.getByLabel('Date of birth').fill('1990-04-17')
 }
 
 t.test('with the captcha on, a person ticks the box with the keyboard, signs up and lands on the account', async (t) => {
@@ -352,6 +389,72 @@ t.test('log in with the keyboard alone, log out, and the account page is closed 
   assertClean(t, watch, { tokens: [token ?? ''] })
 })
 
+/** The login page's messages that are showing now, as their text. */
+async function shownMessages (page: Page): Promise<string[]> {
+  const shown: string[] = []
+  for (const message of await page.locator('#notice, #login-form .form-error, #lock, #login-form .field-error').all()) {
+    if (await message.isVisible()) shown.push((await message.innerText()).trim())
+  }
+  return shown
+}
+
+t.test('the login page says one thing at a time, and the password can be shown and hidden with the keyboard', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  let logins = 0
+  page.on('request', (request) => { if (new URL(request.url()).pathname === '/api/v1/users/login') logins += 1 })
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await accountShown(page)
+  await page.getByRole('button', { name: 'Log out', exact: true }).click()
+  await at(t, page, '/login.html')
+  t.same(await shownMessages(page), ['You have logged out.'])
+
+  await page.getByLabel('Email').fill('ada@example.com')
+  await page.getByLabel('Password', { exact: true }).fill('not-my-password')
+  await page.keyboard.press('Enter')
+  await page.locator('#login-form .form-error').filter({ hasText: 'The email or password is not right' }).waitFor()
+  t.same(await shownMessages(page), ['The email or password is not right. Check both and try again.'],
+    'the new message replaces the notice')
+  t.equal(await page.getByRole('status').count(), 0, 'the notice is gone, not just covered')
+  await screenshot(page, 'login-wrong-password')
+
+  await page.getByLabel('Password', { exact: true }).fill('')
+  await page.getByRole('button', { name: 'Log in' }).click()
+  t.same(await shownMessages(page), ['Password is required'], 'and the next replaces that one')
+  t.equal(logins, 2, 'that one from the browser alone')
+
+  // The toggle comes right after the field; Space shows the password, Enter hides it again.
+  const password = page.getByLabel('Password', { exact: true })
+  const toggle = page.getByRole('button', { name: 'Show password', exact: true })
+  t.equal(await toggle.getAttribute('aria-pressed'), 'false')
+  t.equal(await toggle.getAttribute('aria-controls'), 'login-password')
+  await password.focus()
+  await page.keyboard.type(`${PASSWORD} `)
+  await page.keyboard.press('Tab')
+  t.equal(await focused(page), 'login-password-show', 'Tab reaches the toggle')
+  t.equal(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle'), 'solid', 'with a visible focus ring')
+  await page.keyboard.press('Space')
+  t.equal(await toggle.getAttribute('aria-pressed'), 'true', 'pressed')
+  t.equal(await password.getAttribute('type'), 'text', 'the password is shown')
+  t.equal(await password.inputValue(), `${PASSWORD} `)
+  await screenshot(page, 'login-password-shown')
+  await page.keyboard.press('Enter')
+  t.equal(await toggle.getAttribute('aria-pressed'), 'false', 'Enter presses it again, and does not submit the form')
+  t.equal(await password.getAttribute('type'), 'password', 'hidden again')
+  t.same(await shownMessages(page), [], 'the field\'s error went as it was typed in')
+  t.equal(logins, 2, 'and nothing was sent')
+  await page.keyboard.press('Space')
+
+  // Shown or not, the password is sent as typed, its trailing space included: so it is refused.
+  await password.press('Enter')
+  await page.locator('#login-form .form-error').filter({ hasText: 'The email or password is not right' }).waitFor()
+  await password.fill(PASSWORD)
+  await password.press('Enter')
+  await at(t, page, '/account.html')
+  await accountShown(page)
+  assertClean(t, watch, { expectedStatuses: [401] })
+})
+
 t.test('remember me keeps the session in a new tab and across reloads; without it a new tab starts logged out', async (t) => {
   await signUp(app, { email: 'ada@example.com' })
   const { context, page, watch } = await newPage(t)
@@ -418,28 +521,45 @@ t.test('changing the email and the password asks for the current password; then 
   await logIn(page, 'ada@example.com', PASSWORD)
   await accountShown(page)
 
+  // Every password field of the page has its own toggle, named after the field.
+  for (const [form, field] of [['#email-form', 'Current password'], ['#password-form', 'New password'],
+    ['#password-form', 'Repeat new password'], ['#password-form', 'Current password']]) {
+    const input = page.locator(form).getByLabel(field, { exact: true })
+    const toggle = page.locator(form).getByRole('button', { name: `Show ${field.toLowerCase()}`, exact: true })
+    t.equal(await toggle.getAttribute('aria-pressed'), 'false', field)
+    await toggle.click()
+    t.equal(await toggle.getAttribute('aria-pressed'), 'true', field)
+    t.equal(await input.getAttribute('type'), 'text', `${field} is shown`)
+  }
+  await screenshot(page, 'account-passwords-shown')
+
   const emailForm = page.locator('#email-form')
   await emailForm.getByLabel('New email').fill('ada@lovelace.example')
   await emailForm.getByRole('button', { name: 'Change email' }).click()
   t.equal(await page.locator('#email-current-password-error').textContent(), 'Current password is required')
-  await emailForm.getByLabel('Current password').fill('not-my-password')
+  await emailForm.getByLabel('Current password', { exact: true }).fill('not-my-password')
   await emailForm.getByRole('button', { name: 'Change email' }).click()
   await page.locator('#email-current-password-error').filter({ hasText: 'Current password is incorrect' }).waitFor()
-  await emailForm.getByLabel('Current password').fill(PASSWORD)
+  await emailForm.getByLabel('Current password', { exact: true }).fill(PASSWORD)
   await emailForm.getByRole('button', { name: 'Change email' }).click()
   await page.locator('#status').filter({ hasText: 'Your email is changed.' }).waitFor()
   t.equal(await page.locator('#profile-email').textContent(), 'ada@lovelace.example')
 
   const passwordForm = page.locator('#password-form')
   await passwordForm.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD)
-  await passwordForm.getByLabel('Repeat new password').fill(`${NEW_PASSWORD}!`)
-  await passwordForm.getByLabel('Current password').fill(PASSWORD)
+  await passwordForm.getByLabel('Repeat new password', { exact: true }).fill(`${NEW_PASSWORD}!`)
+  await passwordForm.getByLabel('Current password', { exact: true }).fill(PASSWORD)
   await passwordForm.getByRole('button', { name: 'Change password' }).click()
   t.equal(await page.locator('#password-repeat-error').textContent(), 'Repeat new password does not match')
-  await passwordForm.getByLabel('Repeat new password').fill(NEW_PASSWORD)
+  await passwordForm.getByLabel('Repeat new password', { exact: true }).fill(NEW_PASSWORD)
   await passwordForm.getByRole('button', { name: 'Change password' }).click()
   await page.locator('#status').filter({ hasText: 'Your password is changed.' }).waitFor()
   t.equal(await passwordForm.getByLabel('New password', { exact: true }).inputValue(), '', 'the form is emptied')
+  t.equal(await passwordForm.getByLabel('New password', { exact: true }).getAttribute('type'), 'password', 'and hidden again')
+  const pressed: Array<string | null> = []
+  for (const toggle of await passwordForm.getByRole('button', { name: /^Show / }).all()) pressed.push(await toggle.getAttribute('aria-pressed'))
+  t.same(pressed, ['false', 'false', 'false'], 'its toggles are released')
+  t.equal(await emailForm.getByLabel('Current password', { exact: true }).getAttribute('type'), 'password', 'the email form too')
 
   await page.getByRole('button', { name: 'Log out', exact: true }).click()
   await at(t, page, '/login.html')
