@@ -211,9 +211,29 @@ export interface paths {
         };
         /**
          * Get a captcha challenge for signup
-         * @description When the server runs with CAPTCHA=on, signup needs a solved ALTCHA proof-of-work challenge: get one here, solve it (the ALTCHA widget or altcha-lib's `solveChallenge` do; it takes a second or so), and send the result in the `altcha` field of POST /api/v1/users within 10 minutes. Each challenge serves one signup attempt; after a refused signup, get a new one. With CAPTCHA=off (the default) this answers 404 and signup needs nothing.
+         * @description When the server runs with CAPTCHA=on, signup needs a solved ALTCHA proof-of-work challenge: get one here, solve it (the ALTCHA widget or altcha-lib's `solveChallenge` do; it takes a second or so), and send the result in the `altcha` field of POST /api/v1/users within 10 minutes. Each challenge serves one signup attempt; after a refused signup, get a new one. With CAPTCHA=off (the default) this answers 404 and signup needs nothing (GET /api/v1/captcha/status tells which, with a 200 either way).
          */
         get: operations["getCaptcha"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/captcha/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Does signup need a captcha?
+         * @description Answers 200 whether the captcha is on or off, so a page can ask without a failed request: with `required: true` (CAPTCHA=on), get a challenge from GET /api/v1/captcha and send its solution with the signup; with `required: false`, signup needs no `altcha` field. It costs nothing: no challenge is made.
+         */
+        get: operations["getCaptchaStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1643,6 +1663,52 @@ export interface operations {
             };
             /** @description The captcha is off on this server: signup needs no `altcha` field */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCaptchaStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether signup needs a solved captcha on this server */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description `true` when the server runs with CAPTCHA=on: signup then needs a solved challenge from GET /api/v1/captcha in its `altcha` field; `false` (the default, CAPTCHA=off) when it needs none
+                         * @example false
+                         */
+                        required: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,8 @@
-// The signup captcha: an ALTCHA proof of work, shown only when the server asks for one. With
-// CAPTCHA=on, GET /api/v1/captcha answers 200 and the widget goes into the form; with CAPTCHA=off
-// it answers 404 and the page stays as it is, without loading anything more.
+// The signup captcha: an ALTCHA proof of work, shown only when the server asks for one. The page
+// asks GET /api/v1/captcha/status, which answers 200 either way (the challenge URL's 404 when the
+// captcha is off would be a console error on every load): with `required: true` (CAPTCHA=on) the
+// widget goes into the form and gets its own challenges; otherwise the page stays as it is,
+// without loading anything more.
 //
 // The widget is served from this origin (/vendor/altcha/: the package's `external` build, whose
 // styles are a stylesheet and whose workers are files, not inline code or blob: URLs) and runs
@@ -10,6 +12,7 @@ import { api } from './api.js'
 import { setFieldError } from './forms.js'
 
 const CHALLENGE_URL = '/api/v1/captcha'
+const STATUS_URL = '/api/v1/captcha/status'
 /** The form field the widget puts its solution in: the signup body's field of that name. */
 const FIELD = 'altcha'
 const VENDOR = '/vendor/altcha'
@@ -31,13 +34,15 @@ const STATUS = {
  * one. Resolves to null when it does not, or else to the widget's controls for the form.
  */
 export async function setUpCaptcha (group) {
+  let required
   try {
-    await api('GET', CHALLENGE_URL, { auth: false })
+    ({ required } = await api('GET', STATUS_URL, { auth: false }))
   } catch {
-    // 404: the captcha is off. Anything else: the page cannot tell, and leaves the server to say
-    // (a signup it refuses for want of a captcha shows that message).
+    // The page cannot tell, and leaves the server to say (a signup it refuses for want of a
+    // captcha shows that message).
     return null
   }
+  if (required !== true) return null
   await Promise.all([stylesheet(`${VENDOR}/external/altcha.css`), import(`${VENDOR}/external/altcha.js`)])
 
   // Before any widget exists: the worker it starts, through the policy, and no innerHTML footer.

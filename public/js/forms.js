@@ -83,11 +83,17 @@ export function validate (form) {
   return first === null
 }
 
-/** Once a field shows an error, re-check it as the person types, so the error goes when fixed. */
+/**
+ * Once a field shows an error, re-check it as the person types, so the error goes when fixed; a
+ * repeated password is re-checked too when the one it repeats changes.
+ */
 export function recheckOnInput (form) {
   form.addEventListener('input', (event) => {
-    const input = event.target
-    if (input.getAttribute?.('aria-invalid') === 'true') setFieldError(form, input.name, fieldProblem(input))
+    const changed = event.target
+    const repeats = form.querySelectorAll(`input[data-same-as="${changed.name}"]`)
+    for (const input of [changed, ...repeats]) {
+      if (input.getAttribute?.('aria-invalid') === 'true') setFieldError(form, input.name, fieldProblem(input))
+    }
   })
 }
 
@@ -108,12 +114,18 @@ export function setBusy (form, busy) {
   for (const button of form.querySelectorAll('button[type="submit"]')) button.disabled = busy
 }
 
+/**
+ * A password field, hidden or shown (a shown one is type="text"): told by its autocomplete
+ * (current-password, new-password), which every password field of the pages has.
+ */
+const isPassword = (input) => input.type === 'password' || input.autocomplete.endsWith('-password')
+
 /** The form's named inputs as an object of trimmed strings (passwords untouched). */
 export function values (form) {
   const result = {}
   for (const input of form.querySelectorAll('input[name]')) {
     if (input.type === 'checkbox') result[input.name] = input.checked
-    else result[input.name] = input.type === 'password' ? input.value : input.value.trim()
+    else result[input.name] = isPassword(input) ? input.value : input.value.trim()
   }
   return result
 }

@@ -3,28 +3,38 @@
 import { api } from './api.js'
 import { clearErrors, recheckOnInput, setBusy, setFormError, showApiError, validate, values } from './forms.js'
 import { keepToken, storedToken, takeNotice } from './session.js'
+import { addShowPasswordToggles } from './show-password.js'
 
 const form = document.getElementById('login-form')
 const submit = form.querySelector('button[type="submit"]')
 const lock = document.getElementById('lock')
 const countdown = document.getElementById('lock-countdown')
+const notice = document.getElementById('notice')
 let lockTimer
 
 // Someone already logged in (e.g. remembered on this device) goes straight to their account.
-if (storedToken() !== null) location.replace('/stats.html')
+if (storedToken() !== null) location.replace('/account.html')
 
-const notice = takeNotice()
-if (notice !== null) {
-  const output = document.getElementById('notice')
-  output.textContent = notice
-  output.hidden = false
+// Why the person is here (logged out, session ended…), until the page has something new to say.
+const reason = takeNotice()
+if (reason !== null) {
+  notice.textContent = reason
+  notice.hidden = false
 }
 
+/** One message at a time: each attempt's outcome replaces whatever the page said before. */
+function clearMessages () {
+  notice.textContent = ''
+  notice.hidden = true
+  clearErrors(form)
+}
+
+addShowPasswordToggles(form)
 recheckOnInput(form)
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault()
-  clearErrors(form)
+  clearMessages()
   if (!validate(form)) return
   const { email, password, remember_me: remember } = values(form)
   setBusy(form, true)
@@ -33,7 +43,7 @@ form.addEventListener('submit', async (event) => {
     if (remember) body.remember_me = true
     const session = await api('POST', '/api/v1/users/login', { body, auth: false })
     keepToken(session.jwt_token, remember)
-    location.assign('/stats.html')
+    location.assign('/account.html')
   } catch (error) {
     setBusy(form, false)
     if (error.status === 401) {

@@ -1,10 +1,12 @@
 // The signup page: the browser checks what it can (the same rules as the server), shows a
-// strength hint, and puts the server's messages next to the field they name. When the server
+// strength hint, has the password typed twice (the second copy stays in the browser), and puts
+// the server's messages next to the field they name. When the server
 // has the captcha on, the person also ticks its box, and its solution goes with the signup.
 import { api } from './api.js'
 import { setUpCaptcha } from './captcha.js'
 import { clearErrors, recheckOnInput, setBusy, setFieldError, setFormError, showApiError, today, validate, values } from './forms.js'
 import { keepToken } from './session.js'
+import { addShowPasswordToggles } from './show-password.js'
 import { showStrength } from './strength.js'
 
 const form = document.getElementById('signup-form')
@@ -14,6 +16,7 @@ field('dob').max = today()
 showStrength(field('password'), document.getElementById('signup-password-meter'),
   document.getElementById('signup-password-strength'),
   () => [field('email').value, field('first_name').value, field('last_name').value])
+addShowPasswordToggles(form)
 recheckOnInput(form)
 
 // null when the server has no captcha (CAPTCHA=off): then nothing changes on this page.
@@ -26,6 +29,7 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault()
   clearErrors(form)
   if (!validate(form)) return
+  // confirm_password is only checked here (it must match): the signup body has no such field.
   const { email, password, first_name: firstName, last_name: lastName, dob } = values(form)
   setBusy(form, true)
   const check = await captcha
@@ -43,7 +47,7 @@ form.addEventListener('submit', async (event) => {
       auth: false
     })
     keepToken(session.jwt_token, false)
-    location.assign('/stats.html')
+    location.assign('/account.html')
   } catch (error) {
     setBusy(form, false)
     // Whatever the refusal, the solution is used up: a new challenge is solved for the next try.

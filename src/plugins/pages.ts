@@ -1,5 +1,6 @@
-// The browser pages in public/, served as files; `/` leads to the login page. The signup page's
-// captcha widget (ALTCHA) is served from this origin too, from the installed package.
+// The browser pages in public/, served as files; `/` leads to the login page, and the account
+// page's old address to its new one. The signup page's captcha widget (ALTCHA) is served from this
+// origin too, from the installed package.
 import { fileURLToPath } from 'node:url'
 import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
@@ -29,6 +30,8 @@ async function pages (app: FastifyInstance): Promise<void> {
     allowedPath: (pathname) => ALTCHA_PATHS.has(pathname)
   })
   app.get('/', { schema: { hide: true } }, async (_request, reply) => await reply.redirect('/login.html'))
+  // The account page was stats.html: bookmarks and old links still land on it, and browsers learn the new address.
+  app.get('/stats.html', { schema: { hide: true } }, async (_request, reply) => await reply.redirect('/account.html', 301))
 }
 
 export default fp(pages, { name: 'pages' })

@@ -1,9 +1,10 @@
-// The signup captcha's challenge. Served whether or not the captcha is on, so that a page or a
-// client can ask: 200 with a challenge when it is on, 404 when it is off.
+// The signup captcha's challenge: 200 with a challenge when the captcha is on, 404 when it is off
+// (a documented answer that API clients rely on). /status tells the same with a 200 either way,
+// for the signup page, in whose browser console a 404 would show as an error on every load.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { notFound } from '../errors.js'
 import { CAPTCHA_TTL_SECONDS } from '../plugins/captcha.js'
-import { CaptchaChallenge } from '../schemas/captcha.js'
+import { CaptchaChallenge, CaptchaStatus } from '../schemas/captcha.js'
 import { ref } from '../schemas/common.js'
 import { errors, overloaded } from '../schemas/responses.js'
 
@@ -17,7 +18,8 @@ const captcha: FastifyPluginAsyncTypebox = async (app) => {
       description: 'When the server runs with CAPTCHA=on, signup needs a solved ALTCHA proof-of-work challenge: get one here, ' +
         'solve it (the ALTCHA widget or altcha-lib\'s `solveChallenge` do; it takes a second or so), and send the result in ' +
         `the \`altcha\` field of POST /api/v1/users within ${CAPTCHA_TTL_SECONDS / 60} minutes. Each challenge serves one signup ` +
-        'attempt; after a refused signup, get a new one. With CAPTCHA=off (the default) this answers 404 and signup needs nothing.',
+        'attempt; after a refused signup, get a new one. With CAPTCHA=off (the default) this answers 404 and signup needs nothing ' +
+        '(GET /api/v1/captcha/status tells which, with a 200 either way).',
       tags: ['auth'],
       security: [],
       response: {
@@ -35,6 +37,23 @@ const captcha: FastifyPluginAsyncTypebox = async (app) => {
     if (!app.config.captcha) throw notFound(CAPTCHA_OFF)
     return await reply.header('cache-control', 'no-store').send(await app.captcha.challenge())
   })
+
+  app.get('/status', {
+    schema: {
+      operationId: 'getCaptchaStatus',
+      summary: 'Does signup need a captcha?',
+      description: 'Answers 200 whether the captcha is on or off, so a page can ask without a failed request: with ' +
+        '`required: true` (CAPTCHA=on), get a challenge from GET /api/v1/captcha and send its solution with the signup; ' +
+        'with `required: false`, signup needs no `altcha` field. It costs nothing: no challenge is made.',
+      tags: ['auth'],
+      security: [],
+      response: {
+        200: { ...CaptchaStatus, description: 'Whether signup needs a solved captcha on this server' },
+        400: errors[400],
+        503: overloaded
+      }
+    }
+  }, async () => ({ required: app.config.captcha }))
 }
 
 export default captcha

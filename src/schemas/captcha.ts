@@ -30,6 +30,16 @@ export const CaptchaChallenge = Type.Object({
 })
 export type CaptchaChallenge = Static<typeof CaptchaChallenge>
 
+/** GET /api/v1/captcha/status: whether signup needs a captcha, answered 200 either way. */
+export const CaptchaStatus = Type.Object({
+  required: Type.Boolean({
+    description: '`true` when the server runs with CAPTCHA=on: signup then needs a solved challenge from GET /api/v1/captcha ' +
+      'in its `altcha` field; `false` (the default, CAPTCHA=off) when it needs none',
+    examples: [false]
+  })
+}, { additionalProperties: false })
+export type CaptchaStatus = Static<typeof CaptchaStatus>
+
 /** What the `altcha` field of a signup holds, once base64-decoded: the challenge as received and its solution. */
 export const CaptchaPayload = Type.Object({
   challenge: Type.Object({ parameters: CaptchaParameters, signature: CaptchaChallenge.properties.signature }),

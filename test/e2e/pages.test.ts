@@ -25,11 +25,6 @@ const baseURL = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 const captchaApp = await buildTestApp(t, db, { CAPTCHA: 'on', CAPTCHA_DIFFICULTY: '20' })
 await captchaApp.listen({ port: 0, host: '127.0.0.1' })
 const captchaURL = `http://127.0.0.1:${(captchaApp.server.address() as AddressInfo).port}`
-/**
- * With CAPTCHA=off the signup page asks GET /api/v1/captcha, and the 404 that says "no captcha"
- * is the expected answer, which Chromium logs as a failed load. Only from the app without it.
- */
-const CAPTCHA_OFF_ANSWER = { status: 404, url: `${baseURL}/api/v1/captcha` }
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -89,16 +84,13 @@ async function storedTokens (page: Page): Promise<{ session: string | null, loca
 
 /**
  * Asserts that no page showed a console error or CSP violation, except failed API responses of
- * the statuses the test provoked on purpose (Chromium logs those) and the captcha's 404 where it
- * is off, and that no address ever held a token (a JWT starts with `eyJ`, and the tokens seen are
- * checked as they are).
+ * the statuses the test provoked on purpose (Chromium logs those), and that no address ever held
+ * a token (a JWT starts with `eyJ`, and the tokens seen are checked as they are).
  */
 function assertClean (t: Test, watch: Watch, { expectedStatuses = [] as number[], tokens = [] as string[] } = {}): void {
   const unexpected = watch.errors.filter((text) => {
-    const failed = /^Failed to load resource: the server responded with a status of (\d+).* <- (\S+)$/.exec(text)
-    if (failed === null) return true
-    const [status, url] = [Number(failed[1]), failed[2]]
-    return !expectedStatuses.includes(status) && !(status === CAPTCHA_OFF_ANSWER.status && url === CAPTCHA_OFF_ANSWER.url)
+    const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(text)
+    return failed === null || !expectedStatuses.includes(Number(failed[1]))
   })
   t.same(unexpected, [], 'no console errors and no CSP violations')
   t.ok(watch.urls.length > 0, 'pages were visited')
@@ -126,7 +118,7 @@ async function accountShown (page: Page): Promise<void> {
 async function logIn (page: Page, email: string, password: string, { remember = false } = {}): Promise<void> {
   await page.goto('/login.html')
   await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(password)
+  await page.getByLabel('Password', { exact: true }).fill(password)
   if (remember) await page.getByLabel('Remember me').check()
   await page.getByRole('button', { name: 'Log in' }).click()
 }
@@ -135,14 +127,32 @@ async function screenshot (page: Page, name: string, { fullPage = true } = {}): 
   await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage })
 }
 
+async function fillSignup (page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('Confirm password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('First name').fill('Ada')
+  await page.getByLabel('Last name').fill('Lovelace')
+  await page.getByLabel('Date of birth').fill('1990-04-17')
+}
+
 t.test('signing up checks the fields, shows the server\'s message by its field, and lands on the account logged in', async (t) => {
   const { page, watch } = await newPage(t)
   const vendorRequests: string[] = []
-  page.on('request', (request) => { if (request.url().includes('/vendor/')) vendorRequests.push(request.url()) })
-  const captchaAnswer = page.waitForResponse(`${baseURL}/api/v1/captcha`)
+  const captchaRequests: string[] = []
+  const signups: unknown[] = []
+  page.on('request', (request) => {
+    const url = new URL(request.url())
+    if (url.pathname.startsWith('/vendor/')) vendorRequests.push(url.pathname)
+    if (url.pathname.startsWith('/api/v1/captcha')) captchaRequests.push(url.pathname)
+    if (request.method() === 'POST' && url.pathname === '/api/v1/users') signups.push(request.postDataJSON())
+  })
+  const captchaAnswer = page.waitForResponse(`${baseURL}/api/v1/captcha/status`)
   await page.goto('/signup.html')
   await at(t, page, '/signup.html')
-  t.equal((await captchaAnswer).status(), 404, 'the page asks whether there is a captcha: here there is none')
+  const status = await captchaAnswer
+  t.equal(status.status(), 200, 'the page asks whether there is a captcha, and is answered without an error')
+  t.same(await status.json(), { required: false }, 'here there is none')
 
   // The browser's own checks: nothing is sent while a field is wrong.
   await page.getByRole('button', { name: 'Create account' }).click()
@@ -168,7 +178,11 @@ t.test('signing up checks the fields, shows the server\'s message by its field, 
   await page.getByLabel('Email').fill('ada@example.com')
   await page.getByLabel('Password', { exact: true }).fill('password1234')
   await page.locator('#signup-password-strength').filter({ hasText: 'Strength: Weak' }).waitFor()
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), 'Confirm password is required')
+  await page.getByLabel('Confirm password', { exact: true }).fill('password1234')
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), '', 'the error goes as the field is fixed')
   await page.getByLabel('Date of birth').fill('1990-04-17')
+  t.same(signups, [], 'nothing was sent so far')
   await page.getByRole('button', { name: 'Create account' }).click()
   await page.locator('#signup-password-error').filter({ hasText: 'Password is too easy to guess' }).waitFor()
   t.equal(await page.locator('#signup-email-error').textContent(), '', 'the fixed fields show no error')
@@ -179,10 +193,41 @@ t.test('signing up checks the fields, shows the server\'s message by its field, 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await page.locator('#signup-password-strength').filter({ hasText: 'Strength: Strong' }).waitFor()
   t.equal(await page.locator('#signup-password-error').textContent(), '', 'the error goes once the field is fixed')
+
+  // The confirmation no longer matches: the form refuses, by that field, and sends nothing.
+  await page.getByRole('button', { name: 'Create account' }).click()
+  const confirm = page.getByLabel('Confirm password', { exact: true })
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), 'Confirm password does not match')
+  t.equal(await page.locator('#signup-password-confirm-error').getAttribute('aria-live'), 'polite', 'announced')
+  t.equal(await confirm.getAttribute('aria-invalid'), 'true')
+  t.match(await confirm.getAttribute('aria-describedby'), /\bsignup-password-confirm-error\b/, 'the message describes the field')
+  t.equal(await focused(page), 'signup-password-confirm', 'the field has the focus')
+  t.equal(signups.length, 1, 'no signup was sent')
+  // Changing the password it repeats re-checks it too.
+  await page.getByLabel('Password', { exact: true }).fill('password1234')
+  t.equal(await page.locator('#signup-password-confirm-error').textContent(), '', 'matching again, the message goes')
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await confirm.fill(PASSWORD)
+
+  // Both fields can be shown to check what was typed, each with its own toggle.
+  const show = page.getByRole('button', { name: 'Show password', exact: true })
+  const showConfirm = page.getByRole('button', { name: 'Show confirm password', exact: true })
+  t.same([await show.getAttribute('aria-pressed'), await showConfirm.getAttribute('aria-pressed')], ['false', 'false'])
+  t.equal(await show.getAttribute('type'), 'button', 'a toggle, not a submit button')
+  await show.click()
+  t.equal(await show.getAttribute('aria-pressed'), 'true')
+  t.equal(await page.getByLabel('Password', { exact: true }).getAttribute('type'), 'text', 'the password is shown')
+  t.equal(await confirm.getAttribute('type'), 'password', 'the confirmation stays hidden')
+  await confirm.focus()
+  await page.keyboard.press('Tab')
+  t.equal(await focused(page), 'signup-password-confirm-show', 'Tab goes from the field to its toggle')
+  await page.keyboard.press('Space')
+  t.equal(await showConfirm.getAttribute('aria-pressed'), 'true', 'Space presses it')
+  t.equal(await confirm.getAttribute('type'), 'text')
   await screenshot(page, 'signup')
   await page.getByRole('button', { name: 'Create account' }).click()
 
-  await at(t, page, '/stats.html')
+  await at(t, page, '/account.html')
   await accountShown(page)
   t.equal(await page.locator('#profile-name').textContent(), 'Ada Lovelace')
   t.equal(await page.locator('#profile-email').textContent(), 'ada@example.com')
@@ -193,7 +238,11 @@ t.test('signing up checks the fields, shows the server\'s message by its field, 
   const tokens = await storedTokens(page)
   t.ok(tokens.session?.startsWith('eyJ'), 'the token is kept for this tab only')
   t.equal(tokens.local, null)
-  await screenshot(page, 'stats-no-results')
+  await screenshot(page, 'account-no-results')
+  t.same(captchaRequests, ['/api/v1/captcha/status'], 'no challenge was asked for')
+  t.equal(signups.length, 2)
+  t.same(signups[1], { email: 'ada@example.com', password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' },
+    'the signup body has no confirmation in it, and the shown password is sent as typed')
   assertClean(t, watch, { expectedStatuses: [400], tokens: [tokens.session ?? ''] })
 })
 
@@ -201,11 +250,7 @@ t.test('an email already taken is said next to the email field', async (t) => {
   await signUp(app, { email: 'ada@example.com' })
   const { page, watch } = await newPage(t)
   await page.goto('/signup.html')
-  await page.getByLabel('Email').fill('ADA@example.com')
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByLabel('First name').fill('Ada')
-  await page.getByLabel('Last name').fill('Lovelace')
-  await page.getByLabel('Date of birth').fill('1990-04-17')
+  await fillSignup(page, 'ADA@example.com')
   await page.getByRole('button', { name: 'Create account' }).click()
   await page.locator('#signup-email-error').filter({ hasText: 'An account with this email already exists' }).waitFor()
   await at(t, page, '/signup.html')
@@ -218,14 +263,6 @@ async function captchaSolution (page: Page, not = ''): Promise<{ altcha: string,
   await input.waitFor({ state: 'attached' })
   const altcha = await input.inputValue()
   return { altcha, signature: JSON.parse(Buffer.from(altcha, 'base64').toString()).challenge.signature }
-}
-
-async function fillSignup (page: Page, email: string): Promise<void> {
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByLabel('First name').fill('Ada')
-  await page.getByLabel('Last name').fill('Lovelace')
-  await page.getByLabel('Date of birth').fill('1990-04-17')
 }
 
 t.test('with the captcha on, a person ticks the box with the keyboard, signs up and lands on the account', async (t) => {
@@ -264,7 +301,7 @@ t.test('with the captcha on, a person ticks the box with the keyboard, signs up 
   await screenshot(page, 'signup-captcha')
 
   await page.getByRole('button', { name: 'Create account' }).click()
-  await at(t, page, '/stats.html', captchaURL)
+  await at(t, page, '/account.html', captchaURL)
   await accountShown(page)
   t.equal(await page.locator('#profile-email').textContent(), 'ada@example.com')
   const { rows: used } = await db.query<{ signature: string }>('SELECT signature FROM used_captchas')
@@ -300,7 +337,7 @@ t.test('with the captcha on, a refused signup solves a new challenge, and a refu
   const third = await captchaSolution(page, second.altcha)
 
   await page.getByRole('button', { name: 'Create account' }).click()
-  await at(t, page, '/stats.html', captchaURL)
+  await at(t, page, '/account.html', captchaURL)
   await accountShown(page)
   t.equal(await page.locator('#profile-email').textContent(), 'ada.lovelace@example.com')
   const { rows: used } = await db.query<{ signature: string }>('SELECT signature FROM used_captchas ORDER BY signature')
@@ -320,11 +357,11 @@ t.test('log in with the keyboard alone, log out, and the account page is closed 
   await page.keyboard.press('Tab')
   await page.keyboard.type(PASSWORD)
   await page.keyboard.press('Enter')
-  await at(t, page, '/stats.html')
+  await at(t, page, '/account.html')
   await accountShown(page)
   t.equal(await page.locator('#profile-name').textContent(), 'Ada Lovelace')
   const { session: token } = await storedTokens(page)
-  await screenshot(page, 'stats')
+  await screenshot(page, 'account')
 
   await page.getByRole('button', { name: 'Log out', exact: true }).click()
   await at(t, page, '/login.html')
@@ -333,21 +370,96 @@ t.test('log in with the keyboard alone, log out, and the account page is closed 
   const revoked = await app.inject({ url: '/api/v1/users/me', headers: auth(token ?? '') })
   t.equal(revoked.statusCode, 401, 'and revoked on the server')
 
+  await page.goto('/account.html')
+  await at(t, page, '/login.html')
+  t.equal(await page.locator('#notice').textContent(), 'Please log in to see your account.')
+  // The account page's old address leads there too, and so on here.
   await page.goto('/stats.html')
   await at(t, page, '/login.html')
   t.equal(await page.locator('#notice').textContent(), 'Please log in to see your account.')
 
   await logIn(page, 'ada@example.com', PASSWORD)
-  await at(t, page, '/stats.html')
+  await at(t, page, '/account.html')
   await accountShown(page)
+  const old = await page.goto('/stats.html')
+  t.equal(old?.request().redirectedFrom()?.url(), `${baseURL}/stats.html`, 'the server redirected the old address')
+  await at(t, page, '/account.html')
+  await accountShown(page)
+  t.equal(await page.locator('#profile-name').textContent(), 'Ada Lovelace', 'an old link or bookmark shows the account')
   assertClean(t, watch, { tokens: [token ?? ''] })
+})
+
+/** The login page's messages that are showing now, as their text. */
+async function shownMessages (page: Page): Promise<string[]> {
+  const shown: string[] = []
+  for (const message of await page.locator('#notice, #login-form .form-error, #lock, #login-form .field-error').all()) {
+    if (await message.isVisible()) shown.push((await message.innerText()).trim())
+  }
+  return shown
+}
+
+t.test('the login page says one thing at a time, and the password can be shown and hidden with the keyboard', async (t) => {
+  await signUp(app, { email: 'ada@example.com' })
+  const { page, watch } = await newPage(t)
+  let logins = 0
+  page.on('request', (request) => { if (new URL(request.url()).pathname === '/api/v1/users/login') logins += 1 })
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await accountShown(page)
+  await page.getByRole('button', { name: 'Log out', exact: true }).click()
+  await at(t, page, '/login.html')
+  t.same(await shownMessages(page), ['You have logged out.'])
+
+  await page.getByLabel('Email').fill('ada@example.com')
+  await page.getByLabel('Password', { exact: true }).fill('not-my-password')
+  await page.keyboard.press('Enter')
+  await page.locator('#login-form .form-error').filter({ hasText: 'The email or password is not right' }).waitFor()
+  t.same(await shownMessages(page), ['The email or password is not right. Check both and try again.'],
+    'the new message replaces the notice')
+  t.equal(await page.getByRole('status').count(), 0, 'the notice is gone, not just covered')
+  await screenshot(page, 'login-wrong-password')
+
+  await page.getByLabel('Password', { exact: true }).fill('')
+  await page.getByRole('button', { name: 'Log in' }).click()
+  t.same(await shownMessages(page), ['Password is required'], 'and the next replaces that one')
+  t.equal(logins, 2, 'that one from the browser alone')
+
+  // The toggle comes right after the field; Space shows the password, Enter hides it again.
+  const password = page.getByLabel('Password', { exact: true })
+  const toggle = page.getByRole('button', { name: 'Show password', exact: true })
+  t.equal(await toggle.getAttribute('aria-pressed'), 'false')
+  t.equal(await toggle.getAttribute('aria-controls'), 'login-password')
+  await password.focus()
+  await page.keyboard.type(`${PASSWORD} `)
+  await page.keyboard.press('Tab')
+  t.equal(await focused(page), 'login-password-show', 'Tab reaches the toggle')
+  t.equal(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle'), 'solid', 'with a visible focus ring')
+  await page.keyboard.press('Space')
+  t.equal(await toggle.getAttribute('aria-pressed'), 'true', 'pressed')
+  t.equal(await password.getAttribute('type'), 'text', 'the password is shown')
+  t.equal(await password.inputValue(), `${PASSWORD} `)
+  await screenshot(page, 'login-password-shown')
+  await page.keyboard.press('Enter')
+  t.equal(await toggle.getAttribute('aria-pressed'), 'false', 'Enter presses it again, and does not submit the form')
+  t.equal(await password.getAttribute('type'), 'password', 'hidden again')
+  t.same(await shownMessages(page), [], 'the field\'s error went as it was typed in')
+  t.equal(logins, 2, 'and nothing was sent')
+  await page.keyboard.press('Space')
+
+  // Shown or not, the password is sent as typed, its trailing space included: so it is refused.
+  await password.press('Enter')
+  await page.locator('#login-form .form-error').filter({ hasText: 'The email or password is not right' }).waitFor()
+  await password.fill(PASSWORD)
+  await password.press('Enter')
+  await at(t, page, '/account.html')
+  await accountShown(page)
+  assertClean(t, watch, { expectedStatuses: [401] })
 })
 
 t.test('remember me keeps the session in a new tab and across reloads; without it a new tab starts logged out', async (t) => {
   await signUp(app, { email: 'ada@example.com' })
   const { context, page, watch } = await newPage(t)
   await logIn(page, 'ada@example.com', PASSWORD, { remember: true })
-  await at(t, page, '/stats.html')
+  await at(t, page, '/account.html')
   await accountShown(page)
   const tokens = await storedTokens(page)
   t.equal(tokens.session, null)
@@ -357,7 +469,7 @@ t.test('remember me keeps the session in a new tab and across reloads; without i
 
   const tab = await context.newPage()
   await tab.goto('/login.html')
-  await at(t, tab, '/stats.html')
+  await at(t, tab, '/account.html')
   await accountShown(tab)
   await tab.reload()
   await accountShown(tab)
@@ -366,10 +478,10 @@ t.test('remember me keeps the session in a new tab and across reloads; without i
 
   const other = await newPage(t)
   await logIn(other.page, 'ada@example.com', PASSWORD)
-  await at(t, other.page, '/stats.html')
+  await at(t, other.page, '/account.html')
   await accountShown(other.page)
   const otherTab = await other.context.newPage()
-  await otherTab.goto('/stats.html')
+  await otherTab.goto('/account.html')
   await at(t, otherTab, '/login.html')
   t.equal(await otherTab.locator('#notice').textContent(), 'Please log in to see your account.')
   assertClean(t, other.watch)
@@ -409,35 +521,52 @@ t.test('changing the email and the password asks for the current password; then 
   await logIn(page, 'ada@example.com', PASSWORD)
   await accountShown(page)
 
+  // Every password field of the page has its own toggle, named after the field.
+  for (const [form, field] of [['#email-form', 'Current password'], ['#password-form', 'New password'],
+    ['#password-form', 'Repeat new password'], ['#password-form', 'Current password']]) {
+    const input = page.locator(form).getByLabel(field, { exact: true })
+    const toggle = page.locator(form).getByRole('button', { name: `Show ${field.toLowerCase()}`, exact: true })
+    t.equal(await toggle.getAttribute('aria-pressed'), 'false', field)
+    await toggle.click()
+    t.equal(await toggle.getAttribute('aria-pressed'), 'true', field)
+    t.equal(await input.getAttribute('type'), 'text', `${field} is shown`)
+  }
+  await screenshot(page, 'account-passwords-shown')
+
   const emailForm = page.locator('#email-form')
   await emailForm.getByLabel('New email').fill('ada@lovelace.example')
   await emailForm.getByRole('button', { name: 'Change email' }).click()
   t.equal(await page.locator('#email-current-password-error').textContent(), 'Current password is required')
-  await emailForm.getByLabel('Current password').fill('not-my-password')
+  await emailForm.getByLabel('Current password', { exact: true }).fill('not-my-password')
   await emailForm.getByRole('button', { name: 'Change email' }).click()
   await page.locator('#email-current-password-error').filter({ hasText: 'Current password is incorrect' }).waitFor()
-  await emailForm.getByLabel('Current password').fill(PASSWORD)
+  await emailForm.getByLabel('Current password', { exact: true }).fill(PASSWORD)
   await emailForm.getByRole('button', { name: 'Change email' }).click()
   await page.locator('#status').filter({ hasText: 'Your email is changed.' }).waitFor()
   t.equal(await page.locator('#profile-email').textContent(), 'ada@lovelace.example')
 
   const passwordForm = page.locator('#password-form')
   await passwordForm.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD)
-  await passwordForm.getByLabel('Repeat new password').fill(`${NEW_PASSWORD}!`)
-  await passwordForm.getByLabel('Current password').fill(PASSWORD)
+  await passwordForm.getByLabel('Repeat new password', { exact: true }).fill(`${NEW_PASSWORD}!`)
+  await passwordForm.getByLabel('Current password', { exact: true }).fill(PASSWORD)
   await passwordForm.getByRole('button', { name: 'Change password' }).click()
   t.equal(await page.locator('#password-repeat-error').textContent(), 'Repeat new password does not match')
-  await passwordForm.getByLabel('Repeat new password').fill(NEW_PASSWORD)
+  await passwordForm.getByLabel('Repeat new password', { exact: true }).fill(NEW_PASSWORD)
   await passwordForm.getByRole('button', { name: 'Change password' }).click()
   await page.locator('#status').filter({ hasText: 'Your password is changed.' }).waitFor()
   t.equal(await passwordForm.getByLabel('New password', { exact: true }).inputValue(), '', 'the form is emptied')
+  t.equal(await passwordForm.getByLabel('New password', { exact: true }).getAttribute('type'), 'password', 'and hidden again')
+  const pressed: Array<string | null> = []
+  for (const toggle of await passwordForm.getByRole('button', { name: /^Show / }).all()) pressed.push(await toggle.getAttribute('aria-pressed'))
+  t.same(pressed, ['false', 'false', 'false'], 'its toggles are released')
+  t.equal(await emailForm.getByLabel('Current password', { exact: true }).getAttribute('type'), 'password', 'the email form too')
 
   await page.getByRole('button', { name: 'Log out', exact: true }).click()
   await at(t, page, '/login.html')
   await logIn(page, 'ada@lovelace.example', PASSWORD)
   await page.locator('#login-form .form-error').filter({ hasText: 'The email or password is not right' }).waitFor()
   await logIn(page, 'ada@lovelace.example', NEW_PASSWORD)
-  await at(t, page, '/stats.html')
+  await at(t, page, '/account.html')
   await accountShown(page)
   assertClean(t, watch, { expectedStatuses: [401] })
 })
@@ -461,7 +590,7 @@ t.test('deleting the account asks first, then ends at the login page, where the 
   t.equal(kept.length, 1, 'nothing is deleted without confirmation')
 
   await page.getByRole('button', { name: 'Delete my account…' }).click()
-  await screenshot(page, 'stats-delete-dialog', { fullPage: false })
+  await screenshot(page, 'account-delete-dialog', { fullPage: false })
   await dialog.getByRole('button', { name: 'Delete permanently' }).click()
   await at(t, page, '/login.html')
   t.equal(await page.locator('#notice').textContent(), 'Your account has been deleted.')
@@ -500,14 +629,14 @@ t.test('the genetic results show as a readable table with the policy; the page f
   ], 'one row per marker, in alphabetical order, nested values spelled out')
   t.notMatch(await page.locator('#results').innerText(), /[{}"]/, 'no raw JSON')
   t.same(await page.locator('#results thead th').allInnerTexts(), ['Marker', 'Result'])
-  await screenshot(page, 'stats-results')
+  await screenshot(page, 'account-results')
 
   await page.setViewportSize({ width: 360, height: 740 })
   await page.reload()
   await accountShown(page)
   const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')
   t.equal(overflow, 0, 'nothing sticks out sideways at phone width')
-  await screenshot(page, 'stats-phone')
+  await screenshot(page, 'account-phone')
 
   await db.query("UPDATE genetic_profiles SET genetic_result = '{}' WHERE user_id = $1", [user.id])
   await page.reload()
@@ -579,7 +708,7 @@ t.test('wrong credentials do not say which was wrong; after three the account is
   await lock.waitFor({ state: 'hidden' })
   t.ok(await button.isEnabled(), 'enabled again when the lock ends')
   await button.click()
-  await at(t, page, '/stats.html')
+  await at(t, page, '/account.html')
   await accountShown(page)
   assertClean(t, watch, { expectedStatuses: [401, 429] })
 })

@@ -19,6 +19,22 @@ t.test('/ leads to the login page', async (t) => {
   t.match(page.headers['content-type'], /^text\/html/)
 })
 
+t.test('the account page\'s old address, /stats.html, leads to /account.html for good', async (t) => {
+  for (const method of ['GET', 'HEAD'] as const) {
+    const response = await app.inject({ method, url: '/stats.html' })
+    t.equal(response.statusCode, 301, method)
+    t.equal(response.headers.location, '/account.html', method)
+  }
+  const page = await app.inject({ url: '/account.html' })
+  t.equal(page.statusCode, 200, 'and the account page is there')
+  t.match(page.headers['content-type'], /^text\/html/)
+  t.match(page.body, /<title>Your account · DNA Account<\/title>/)
+  t.match(page.body, /<script type="module" src="\/js\/account\.js"><\/script>/)
+  const script = await app.inject({ url: '/js/account.js' })
+  t.equal(script.statusCode, 200, 'with its script')
+  t.equal((await app.inject({ url: '/js/stats.js' })).statusCode, 404, 'under its new name only')
+})
+
 t.test('a page that does not exist is a JSON 404', async (t) => {
   const response = await app.inject({ url: '/no-such-page.html' })
   t.equal(response.statusCode, 404)

@@ -31,7 +31,7 @@ t.test('the pages get a strict Content-Security-Policy with no inline code allow
 })
 
 t.test('every response carries the other headers, and HSTS only over TLS', async (t) => {
-  for (const url of ['/login.html', '/signup.html', '/stats.html', '/api/v1/users/me', '/no-such-page']) {
+  for (const url of ['/login.html', '/signup.html', '/account.html', '/api/v1/users/me', '/no-such-page']) {
     const response = await app.inject({ url })
     t.match(response.headers, {
       'content-security-policy': /default-src 'self'/,
@@ -77,7 +77,7 @@ t.test('Swagger UI gets its own policy, still without inline code, and the pages
     t.same(csp.get('script-src'), ["'self'"], url)
     t.same(csp.get('frame-ancestors'), ["'none'"], url)
   }
-  const page = await app.inject({ url: '/stats.html' })
+  const page = await app.inject({ url: '/account.html' })
   t.same(directives(page.headers['content-security-policy']).get('img-src'), ["'self'"])
 })
 

@@ -59,6 +59,21 @@ t.test('with CAPTCHA=on, a challenge is served, never cached, and its solution s
   t.equal(Date.parse(rows[0].expires_at), ((challenge.parameters.expiresAt as number) + 600) * 1000, '...until ten minutes after it expires')
 })
 
+t.test('the status says whether signup needs a captcha, with a 200 whether it is on or off', async (t) => {
+  for (const [target, required] of [[app, true], [off, false]] as const) {
+    const response = await target.inject({ url: '/api/v1/captcha/status' })
+    t.equal(response.statusCode, 200, `required: ${required}`)
+    t.match(response.headers['content-type'], /^application\/json/)
+    t.equal(response.headers['cache-control'], 'no-store', 'never cached: it follows the server\'s configuration')
+    t.same(response.json(), { required })
+  }
+  t.equal((await off.inject({ url: '/api/v1/captcha' })).statusCode, 404, 'the challenge itself still answers 404 when off')
+  const body = signupBody()
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/users', payload: body })).statusCode, 400, 'and required means required')
+  t.equal((await off.inject({ method: 'POST', url: '/api/v1/users', payload: body })).statusCode, 201, 'and not required means not')
+  t.same((await db.query('SELECT * FROM used_captchas')).rows, [])
+})
+
 t.test('with CAPTCHA=on, signup without a solution is refused', async (t) => {
   const response = await signup(app)
   t.equal(response.statusCode, 400)

@@ -4,6 +4,7 @@
 import { api } from './api.js'
 import { clearErrors, recheckOnInput, setBusy, setFormError, showApiError, today, validate, values } from './forms.js'
 import { forgetToken, leaveNotice, storedToken } from './session.js'
+import { addShowPasswordToggles } from './show-password.js'
 import { showStrength } from './strength.js'
 
 const $ = (id) => document.getElementById(id)
@@ -136,6 +137,7 @@ async function update (form, changes, done) {
 
 detailsForm.elements.namedItem('dob').max = today()
 for (const form of [detailsForm, emailForm, passwordForm]) recheckOnInput(form)
+for (const form of [emailForm, passwordForm]) addShowPasswordToggles(form)
 showStrength(passwordForm.elements.namedItem('password'), $('password-new-meter'), $('password-new-strength'),
   () => [account?.email ?? '', account?.first_name ?? '', account?.last_name ?? ''])
 
