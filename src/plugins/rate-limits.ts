@@ -2,7 +2,8 @@
 // counters in PostgreSQL (shared by every instance, kept across restarts):
 //
 // - `config: { rateLimit: app.authRateLimit }` on a route: AUTH_RATE_LIMIT requests a minute per
-//   client IP, checked on arrival, before the body is even parsed.
+//   client address (an IPv6 client by its /64, see http/client-address.ts), checked on arrival,
+//   before the body is even parsed.
 // - `app.loginLockout`: LOGIN_MAX_FAILURES consecutive failed logins for one account from one IP
 //   lock that pair for LOGIN_LOCK_SECONDS.
 //
@@ -16,6 +17,7 @@ import fastifyRateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HttpError, tooManyRequests } from '../errors.js'
 import type { Tables } from '../db/tables.js'
+import { clientKey } from '../http/client-address.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,7 +64,7 @@ function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOp
 
 /** Runs after validation, so the body is a login body. */
 const lockoutKey = (request: FastifyRequest): string =>
-  `login:${(request.body as { email: string }).email.toLowerCase()}|${request.ip}`
+  `login:${(request.body as { email: string }).email.toLowerCase()}|${clientKey(request)}`
 
 function retryTime (seconds: number): string {
   if (seconds < 120) return `${seconds} seconds`
@@ -82,7 +84,7 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
   app.decorate('authRateLimit', {
     max: config.authRateLimit,
     timeWindow: 60_000,
-    keyGenerator: (request: FastifyRequest) => `ip:${request.ip}`,
+    keyGenerator: (request: FastifyRequest) => `ip:${clientKey(request)}`,
     counter: 'window'
   } as RateLimitOptions)
 
