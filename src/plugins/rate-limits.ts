@@ -18,6 +18,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HttpError, tooManyRequests } from '../errors.js'
 import type { Tables } from '../db/tables.js'
 import { clientKey } from '../http/client-address.js'
+import { foldEmail } from '../accounts/email.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,7 +65,7 @@ function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOp
 
 /** Runs after validation, so the body is a login body. */
 const lockoutKey = (request: FastifyRequest): string =>
-  `login:${(request.body as { email: string }).email.toLowerCase()}|${clientKey(request)}`
+  `login:${foldEmail((request.body as { email: string }).email)}|${clientKey(request)}`
 
 function retryTime (seconds: number): string {
   if (seconds < 120) return `${seconds} seconds`
