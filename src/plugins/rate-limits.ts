@@ -5,7 +5,8 @@
 //   client address (an IPv6 client by its /64, see http/client-address.ts), checked on arrival,
 //   before the body is even parsed.
 // - `app.loginLockout`: LOGIN_MAX_FAILURES consecutive failed logins for one account from one IP
-//   lock that pair for LOGIN_LOCK_SECONDS.
+//   lock that pair for LOGIN_LOCK_SECONDS. A wrong `current_password` on an authenticated route
+//   is a failed login of the caller's account: otherwise a stolen token could guess it freely.
 //
 // The plugin counts every request and has no "count failures only" option, so the lockout counts
 // each attempt *before* the password is checked (one atomic upsert decides whether it may go on)
@@ -17,17 +18,22 @@ import fastifyRateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HttpError, tooManyRequests } from '../errors.js'
 import type { Tables } from '../db/tables.js'
+import type { User } from '../schemas/user.js'
 import { clientKey } from '../http/client-address.js'
 import { foldEmail } from '../accounts/email.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Route option for the per-IP limit on signup and login. */
+    /** Route option for the per-IP limit on signup, login and the routes that check a password. */
     authRateLimit: RateLimitOptions
     loginLockout: {
-      /** preHandler for login (after validation): 429 while this account and IP are locked. */
+      /**
+       * Before a password is checked: 429 while this account and IP are locked. The account is the
+       * caller's on an authenticated request (re-authentication), else the login body's email;
+       * for login it is the preHandler, after validation.
+       */
       check: (request: FastifyRequest) => Promise<void>
-      /** After a successful login: the failure streak starts again from zero. */
+      /** After the right password: the failure streak starts again from zero. */
       reset: (request: FastifyRequest) => Promise<void>
     }
   }
@@ -63,9 +69,11 @@ function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOp
   }
 }
 
-/** Runs after validation, so the body is a login body. */
-const lockoutKey = (request: FastifyRequest): string =>
-  `login:${foldEmail((request.body as { email: string }).email)}|${clientKey(request)}`
+/** Runs after authentication or validation: there is an account, or the body is a login body. */
+function lockoutKey (request: FastifyRequest): string {
+  const email = (request.account as User | null)?.email ?? (request.body as { email: string }).email
+  return `login:${foldEmail(email)}|${clientKey(request)}`
+}
 
 function retryTime (seconds: number): string {
   if (seconds < 120) return `${seconds} seconds`
@@ -79,7 +87,7 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
     global: false,
     store: postgresStore(app.data.rateLimits) as never,
     errorResponseBuilder: (_request, context) => new HttpError(429,
-      `too many signup and login requests from your address; try again in ${retryTime(Math.ceil(context.ttl / 1000))}`)
+      `too many signup, login and account requests from your address; try again in ${retryTime(Math.ceil(context.ttl / 1000))}`)
   })
 
   app.decorate('authRateLimit', {

@@ -137,7 +137,7 @@ t.test('signup and login share a per-IP limit of AUTH_RATE_LIMIT a minute', asyn
 
   const refused = await login(limited, 'ada@example.com', PASSWORD)
   t.equal(refused.statusCode, 429)
-  t.match(refused.json(), { statusCode: 429, error: 'Too Many Requests', message: /^too many signup and login requests from your address; try again in \d+ seconds$/ })
+  t.match(refused.json(), { statusCode: 429, error: 'Too Many Requests', message: /^too many signup, login and account requests from your address; try again in \d+ seconds$/ })
   const retryAfter = Number(refused.headers['retry-after'])
   t.ok(retryAfter > 0 && retryAfter <= 60)
   t.equal(refused.headers['x-ratelimit-remaining'], '0')
