@@ -12,7 +12,7 @@
 // each attempt *before* the password is checked (one atomic upsert decides whether it may go on)
 // and a successful login deletes the counter. What remains counted is exactly the run of
 // consecutive failures, and 20 concurrent wrong attempts let exactly LOGIN_MAX_FAILURES through.
-import { createHash } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
 import fp from 'fastify-plugin'
 import fastifyRateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -45,11 +45,20 @@ interface StoreOptions {
   counter?: Counter
 }
 
-/** Keys are hashed: the table holds no email or IP address in clear. */
-const digest = (key: string): string => createHash('sha256').update(key).digest('base64url')
+type Digest = (key: string) => string
+
+/**
+ * Keys are stored as HMAC-SHA-256 under a key derived from JWT_SECRET, so the table holds no email
+ * or IP address in clear and a dump alone cannot be searched for one: a plain hash of the 2^32
+ * IPv4 addresses is reversed in seconds. A new JWT_SECRET starts every counter from zero.
+ */
+function keyDigest (secret: string): Digest {
+  const key = Buffer.from(hkdfSync('sha256', secret, '', 'dna-api rate-limit keys', 32))
+  return (clear) => createHmac('sha256', key).update(clear).digest('base64url')
+}
 
 /** A @fastify/rate-limit store over the rate_limits table; `counter` picks the counting rule. */
-function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOptions) => unknown {
+function postgresStore (rateLimits: Tables['rateLimits'], digest: Digest): new (options: StoreOptions) => unknown {
   return class PostgresStore {
     readonly counter: Counter
     constructor (options: StoreOptions) {
@@ -82,10 +91,11 @@ function retryTime (seconds: number): string {
 
 async function rateLimits (app: FastifyInstance): Promise<void> {
   const { config } = app
+  const digest = keyDigest(config.jwtSecret)
 
   await app.register(fastifyRateLimit, {
     global: false,
-    store: postgresStore(app.data.rateLimits) as never,
+    store: postgresStore(app.data.rateLimits, digest) as never,
     errorResponseBuilder: (_request, context) => new HttpError(429,
       `too many signup, login and account requests from your address; try again in ${retryTime(Math.ceil(context.ttl / 1000))}`)
   })

@@ -1,7 +1,8 @@
+import { createHash, createHmac, hkdfSync } from 'node:crypto'
 import { setTimeout as wait } from 'node:timers/promises'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, PASSWORD, resetData, signUp, testDatabase } from '../helper.js'
+import { buildTestApp, PASSWORD, resetData, signUp, testDatabase, TEST_SECRET } from '../helper.js'
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -124,6 +125,23 @@ t.test('the counters hold no email or IP address in clear', async (t) => {
     t.notMatch(key, /ada|example|127\.0\.0\.1/)
     t.match(key, /^[A-Za-z0-9_-]{43}$/)
   }
+})
+
+t.test('the counters are keyed by an HMAC under a key derived from JWT_SECRET, not by a plain hash', async (t) => {
+  await login(app, 'Ada@Example.com', 'wrong-password', { remoteAddress: '::ffff:203.0.113.66' })
+  const { rows } = await db.query<{ key: string }>('SELECT key FROM rate_limits ORDER BY key')
+  const key = Buffer.from(hkdfSync('sha256', TEST_SECRET, '', 'dna-api rate-limit keys', 32))
+  const hmac = (clear: string): string => createHmac('sha256', key).update(clear).digest('base64url')
+  const sha256 = (clear: string): string => createHash('sha256').update(clear).digest('base64url')
+  const clear = ['ip:203.0.113.66', 'login:ada@example.com|203.0.113.66']
+  t.same(rows.map((row) => row.key), clear.map(hmac).sort(), 'the per-IP and the lockout counter, each under its HMAC')
+  for (const text of clear) t.notOk(rows.some((row) => row.key === sha256(text)), `no plain SHA-256 of ${text}`)
+
+  const rotated = await buildTestApp(t, db, { JWT_SECRET: 'another-secret-that-is-at-least-32-bytes' })
+  t.equal((await login(rotated, 'ada@example.com', 'wrong-password', { remoteAddress: '203.0.113.66' })).statusCode, 401)
+  const after = await db.query<{ key: string, hits: number }>('SELECT key, hits FROM rate_limits')
+  t.equal(after.rows.length, 4, 'another secret keys other counters, which start from zero')
+  t.ok(after.rows.every((row) => row.hits === 1))
 })
 
 t.test('signup and login share a per-IP limit of AUTH_RATE_LIMIT a minute', async (t) => {
