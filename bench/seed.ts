@@ -50,8 +50,8 @@ export async function connect (databaseUrl: string): Promise<pg.Client> {
 export async function seedUsers (db: pg.Client, hash: string, from: number, to: number): Promise<void> {
   // Ids are given, so that user n is user<n>@bench.example; the identity then continues after them.
   await db.query(
-    `INSERT INTO users (id, email, password_hash, first_name, last_name, dob, role) OVERRIDING SYSTEM VALUE
-     SELECT n, 'user' || n || '@bench.example', $1, 'Ada', 'Lovelace', date '1940-01-01' + n % 25000,
+    `INSERT INTO users (id, email, email_folded, password_hash, first_name, last_name, dob, role) OVERRIDING SYSTEM VALUE
+     SELECT n, 'user' || n || '@bench.example', 'user' || n || '@bench.example', $1, 'Ada', 'Lovelace', date '1940-01-01' + n % 25000,
             CASE WHEN n = 1 THEN 'admin' ELSE 'user' END
        FROM generate_series($2::integer, $3::integer) AS n`, [hash, from, to])
   // One customer in ten has genetic results and a policy, so GET /me and the list join real rows.

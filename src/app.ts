@@ -7,6 +7,7 @@ import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import { schemaController, schemaErrorFormatter } from './validation.js'
 import { RequestLog } from './request-log.js'
+import { trustProxyOption } from './http/client-address.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
@@ -58,7 +59,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     loggerInstance: options.loggerInstance,
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
     schemaController,
     schemaErrorFormatter,

@@ -1,6 +1,7 @@
 // The only module that reads the environment. Everything else receives a Config.
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { isProxyAddress, type ProxyTrust } from './http/client-address.js'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -23,7 +24,8 @@ export interface Config {
   loginMaxFailures: number
   loginLockSeconds: number
   authRateLimit: number
-  trustProxy: boolean
+  /** Whose X-Forwarded-For entries are believed: a number of proxy hops, their addresses/CIDRs, or nobody (false). */
+  trustProxy: ProxyTrust
   corsOrigins: string[]
   logLevel: string
   tlsCertFile: string | undefined
@@ -167,8 +169,27 @@ function jwtSecret (env: Env, production: boolean, warnings: string[]): string {
   return secret
 }
 
-function trustProxy (env: Env): boolean {
-  return oneOf(env, 'TRUST_PROXY', ['true', 'false'], 'false') === 'true'
+const MAX_PROXY_HOPS = 16
+const HEROKU = "1 behind Heroku's router or one load balancer, 2 behind a CDN and a load balancer"
+
+/**
+ * A hop count or the proxies' addresses: the client is then the right-most X-Forwarded-For entry
+ * that no trusted proxy added. `true` would make it the left-most one, which the client writes.
+ */
+function trustProxy (env: Env): ProxyTrust {
+  const raw = optional(env, 'TRUST_PROXY') ?? 'false'
+  if (raw === 'false' || raw === '0') return false
+  if (raw === 'true') {
+    throw new ConfigError('TRUST_PROXY', "'true' would let any client pick its own address in X-Forwarded-For; " +
+      `set the number of proxies in front of the service (${HEROKU}), or their addresses or CIDRs`)
+  }
+  if (/^\d+$/.test(raw) && Number(raw) <= MAX_PROXY_HOPS) return Number(raw)
+  const proxies = raw.split(',').map((entry) => entry.trim())
+  if (!proxies.every(isProxyAddress)) {
+    throw new ConfigError('TRUST_PROXY', `expected false, a number of proxy hops up to ${MAX_PROXY_HOPS} (${HEROKU}), ` +
+      `or a comma-separated list of proxy addresses or CIDRs such as 10.0.0.0/8, got '${raw}'`)
+  }
+  return proxies
 }
 
 function origins (env: Env, name: string): string[] {

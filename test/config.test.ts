@@ -92,7 +92,7 @@ t.test('every variable is read', async (t) => {
     LOGIN_MAX_FAILURES: '5',
     LOGIN_LOCK_SECONDS: '60',
     AUTH_RATE_LIMIT: '1000',
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,fd00::/8',
     CORS_ORIGINS: 'https://app.example.com',
     LOG_LEVEL: 'debug',
     TLS_CERT_FILE: cert,
@@ -118,7 +118,7 @@ t.test('every variable is read', async (t) => {
     loginMaxFailures: 5,
     loginLockSeconds: 60,
     authRateLimit: 1000,
-    trustProxy: true,
+    trustProxy: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'],
     corsOrigins: ['https://app.example.com'],
     logLevel: 'debug',
     tlsCertFile: cert,
@@ -129,6 +129,10 @@ t.test('every variable is read', async (t) => {
     warnings: []
   })
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false, 'no hops: no proxy')
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1, 'a hop count')
+  t.equal(loadConfig({ TRUST_PROXY: '16' }).trustProxy, 16)
+  t.same(loadConfig({ TRUST_PROXY: 'loopback,2001:db8::1/128' }).trustProxy, ['loopback', '2001:db8::1/128'], "proxy-addr's named ranges")
   t.equal(loadConfig({ CAPTCHA: 'off' }).captcha, false)
 })
 
@@ -169,7 +173,9 @@ t.test('a bad value stops start-up with one line naming the variable', async (t)
     [{ LOGIN_MAX_FAILURES: '0' }, "LOGIN_MAX_FAILURES: expected a whole number from 1 to 1000, got '0'"],
     [{ LOGIN_LOCK_SECONDS: '15m' }, "LOGIN_LOCK_SECONDS: expected a whole number from 1 to 2678400, got '15m'"],
     [{ AUTH_RATE_LIMIT: '0' }, "AUTH_RATE_LIMIT: expected a whole number from 1 to 1000000, got '0'"],
-    [{ TRUST_PROXY: 'yes' }, "TRUST_PROXY: expected one of true, false, got 'yes'"],
+    [{ TRUST_PROXY: 'true' }, "TRUST_PROXY: 'true' would let any client pick its own address in X-Forwarded-For; set the number of proxies in front of the service (1 behind Heroku's router or one load balancer, 2 behind a CDN and a load balancer), or their addresses or CIDRs"],
+    ...['yes', '17', '-1', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/8', '10.0.0.0/', '1,2', '10.1', 'proxy.internal', '10.0.0.1,'].map((value): [Env, string] =>
+      [{ TRUST_PROXY: value }, `TRUST_PROXY: expected false, a number of proxy hops up to 16 (1 behind Heroku's router or one load balancer, 2 behind a CDN and a load balancer), or a comma-separated list of proxy addresses or CIDRs such as 10.0.0.0/8, got '${value}'`]),
     [{ CORS_ORIGINS: 'app.example.com' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'app.example.com'"],
     [{ CORS_ORIGINS: 'https://app.example.com/login' }, "CORS_ORIGINS: expected a comma-separated list of origins like https://app.example.com, got 'https://app.example.com/login'"],
     [{ LOG_LEVEL: 'verbose' }, "LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got 'verbose'"],

@@ -116,20 +116,20 @@ export interface paths {
         get: operations["getMe"];
         /**
          * Change my account
-         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`; a new password ends every other session.
+         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`, and a wrong one counts as a failed login of the account (the login lockout answers 429); a new password ends every other session.
          */
         put: operations["putMe"];
         post?: never;
         /**
          * Delete my account
-         * @description Deletes the account with its genetic data and every session.
+         * @description Deletes the account with its genetic data and every session. Needs `current_password`, except from a session that began less than 5 minutes ago (the body is then optional); a `current_password` that is sent is always checked, and a wrong one counts as a failed login.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Change my account
-         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`; a new password ends every other session.
+         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`, and a wrong one counts as a failed login of the account (the login lockout answers 429); a new password ends every other session.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -992,6 +992,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute, shared with signup and login), or this account is locked for this IP address after repeated failed logins or wrong `current_password`s. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
@@ -1012,7 +1029,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Required unless this session began less than 5 minutes ago; checked whenever it is sent */
+                    current_password?: string;
+                };
+            };
+        };
         responses: {
             /** @description Deleted: the account, its genetic data and its sessions are gone */
             204: {
@@ -1021,7 +1045,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: the message names the field */
+            /** @description Invalid input, or no `current_password` from a session older than 5 minutes */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1030,7 +1054,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked token */
+            /** @description Missing, invalid, expired or revoked token, or a wrong `current_password` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1042,6 +1066,41 @@ export interface operations {
             /** @description The last admin cannot delete their own account */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute, shared with signup and login), or this account is locked for this IP address after repeated failed logins or wrong `current_password`s. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1152,6 +1211,23 @@ export interface operations {
             /** @description Body is not JSON: send it with Content-Type: application/json */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute, shared with signup and login), or this account is locked for this IP address after repeated failed logins or wrong `current_password`s. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -32,6 +32,12 @@ export function sessionsTable (db: Queryable) {
       return rows[0]
     },
 
+    /** Whether the session began less than `seconds` ago (false when it is gone). */
+    async isYoungerThan (sessionId: string, seconds: number): Promise<boolean> {
+      const { rows } = await db.query('SELECT 1 FROM sessions WHERE id = $1 AND created_at > now() - make_interval(secs => $2)', [sessionId, seconds])
+      return rows.length > 0
+    },
+
     async revoke (sessionId: string): Promise<void> {
       await db.query('DELETE FROM sessions WHERE id = $1', [sessionId])
     },

@@ -3,6 +3,7 @@
 import { conflict, isUniqueViolation } from '../errors.js'
 import type { User } from '../schemas/user.js'
 import type { Queryable } from './database.js'
+import { foldEmail } from '../accounts/email.js'
 
 /** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`. */
 export const USER_COLUMNS = `u.id, u.email, u.first_name, u.last_name, u.dob, u.role,
@@ -35,17 +36,17 @@ const EMAIL_TAKEN = 'an account with this email already exists'
 
 export function usersTable (db: Queryable) {
   return {
-    /** Creates a user; 409 when the email is taken, whatever its case. */
+    /** Creates a user; 409 when the email is taken in any spelling that folds to the same. */
     async create (user: NewUser): Promise<User> {
       try {
         const { rows } = await db.query<User>(
           `WITH u AS (
-             INSERT INTO users (email, password_hash, first_name, last_name, dob)
-             VALUES ($1, $2, $3, $4, $5)
+             INSERT INTO users (email, email_folded, password_hash, first_name, last_name, dob)
+             VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING *
            )
            SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
-          [user.email, user.passwordHash, user.firstName, user.lastName, user.dob])
+          [user.email, foldEmail(user.email), user.passwordHash, user.firstName, user.lastName, user.dob])
         return rows[0]
       } catch (error) {
         throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
@@ -57,7 +58,7 @@ export function usersTable (db: Queryable) {
       const { rows } = await db.query<User & { password_hash: string }>(
         `SELECT ${USER_COLUMNS}, u.password_hash
            FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
-          WHERE lower(u.email) = lower($1)`, [email])
+          WHERE u.email_folded = $1`, [foldEmail(email)])
       if (rows.length === 0) return undefined
       const { password_hash: passwordHash, ...user } = rows[0]
       return { user, passwordHash }
@@ -81,6 +82,7 @@ export function usersTable (db: Queryable) {
           `WITH u AS (
              UPDATE users SET
                email = coalesce($2, email),
+               email_folded = coalesce($8, email_folded),
                password_hash = coalesce($3, password_hash),
                first_name = coalesce($4, first_name),
                last_name = coalesce($5, last_name),
@@ -91,7 +93,8 @@ export function usersTable (db: Queryable) {
              RETURNING *
            )
            SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
-          [id, changes.email, changes.passwordHash, changes.firstName, changes.lastName, changes.dob, changes.role])
+          [id, changes.email, changes.passwordHash, changes.firstName, changes.lastName, changes.dob, changes.role,
+            changes.email === undefined ? undefined : foldEmail(changes.email)])
         return rows[0]
       } catch (error) {
         throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
@@ -101,16 +104,16 @@ export function usersTable (db: Queryable) {
     /**
      * A keyset page: up to `limit` users after `afterId`, in id order, which new signups cannot
      * disturb and which costs the same on page 5 000 as on page 1 (no OFFSET).
-     * `email` keeps the users whose email contains it, whatever the case.
+     * `email` keeps the users whose email contains it, both folded.
      */
     async page (options: { afterId: number, email?: string, limit: number }): Promise<User[]> {
       const { rows } = await db.query<User>(
         `SELECT ${USER_COLUMNS}
            FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
-          WHERE u.id > $1 AND ($2::text IS NULL OR strpos(lower(u.email), lower($2)) > 0)
+          WHERE u.id > $1 AND ($2::text IS NULL OR strpos(u.email_folded, $2) > 0)
           ORDER BY u.id
           LIMIT $3`,
-        [options.afterId, options.email, options.limit])
+        [options.afterId, options.email === undefined ? undefined : foldEmail(options.email), options.limit])
       return rows
     },
 

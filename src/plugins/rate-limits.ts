@@ -2,29 +2,38 @@
 // counters in PostgreSQL (shared by every instance, kept across restarts):
 //
 // - `config: { rateLimit: app.authRateLimit }` on a route: AUTH_RATE_LIMIT requests a minute per
-//   client IP, checked on arrival, before the body is even parsed.
+//   client address (an IPv6 client by its /64, see http/client-address.ts), checked on arrival,
+//   before the body is even parsed.
 // - `app.loginLockout`: LOGIN_MAX_FAILURES consecutive failed logins for one account from one IP
-//   lock that pair for LOGIN_LOCK_SECONDS.
+//   lock that pair for LOGIN_LOCK_SECONDS. A wrong `current_password` on an authenticated route
+//   is a failed login of the caller's account: otherwise a stolen token could guess it freely.
 //
 // The plugin counts every request and has no "count failures only" option, so the lockout counts
 // each attempt *before* the password is checked (one atomic upsert decides whether it may go on)
 // and a successful login deletes the counter. What remains counted is exactly the run of
 // consecutive failures, and 20 concurrent wrong attempts let exactly LOGIN_MAX_FAILURES through.
-import { createHash } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
 import fp from 'fastify-plugin'
 import fastifyRateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HttpError, tooManyRequests } from '../errors.js'
 import type { Tables } from '../db/tables.js'
+import type { User } from '../schemas/user.js'
+import { clientKey } from '../http/client-address.js'
+import { foldEmail } from '../accounts/email.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Route option for the per-IP limit on signup and login. */
+    /** Route option for the per-IP limit on signup, login and the routes that check a password. */
     authRateLimit: RateLimitOptions
     loginLockout: {
-      /** preHandler for login (after validation): 429 while this account and IP are locked. */
+      /**
+       * Before a password is checked: 429 while this account and IP are locked. The account is the
+       * caller's on an authenticated request (re-authentication), else the login body's email;
+       * for login it is the preHandler, after validation.
+       */
       check: (request: FastifyRequest) => Promise<void>
-      /** After a successful login: the failure streak starts again from zero. */
+      /** After the right password: the failure streak starts again from zero. */
       reset: (request: FastifyRequest) => Promise<void>
     }
   }
@@ -36,11 +45,20 @@ interface StoreOptions {
   counter?: Counter
 }
 
-/** Keys are hashed: the table holds no email or IP address in clear. */
-const digest = (key: string): string => createHash('sha256').update(key).digest('base64url')
+type Digest = (key: string) => string
+
+/**
+ * Keys are stored as HMAC-SHA-256 under a key derived from JWT_SECRET, so the table holds no email
+ * or IP address in clear and a dump alone cannot be searched for one: a plain hash of the 2^32
+ * IPv4 addresses is reversed in seconds. A new JWT_SECRET starts every counter from zero.
+ */
+function keyDigest (secret: string): Digest {
+  const key = Buffer.from(hkdfSync('sha256', secret, '', 'dna-api rate-limit keys', 32))
+  return (clear) => createHmac('sha256', key).update(clear).digest('base64url')
+}
 
 /** A @fastify/rate-limit store over the rate_limits table; `counter` picks the counting rule. */
-function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOptions) => unknown {
+function postgresStore (rateLimits: Tables['rateLimits'], digest: Digest): new (options: StoreOptions) => unknown {
   return class PostgresStore {
     readonly counter: Counter
     constructor (options: StoreOptions) {
@@ -60,9 +78,11 @@ function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOp
   }
 }
 
-/** Runs after validation, so the body is a login body. */
-const lockoutKey = (request: FastifyRequest): string =>
-  `login:${(request.body as { email: string }).email.toLowerCase()}|${request.ip}`
+/** Runs after authentication or validation: there is an account, or the body is a login body. */
+function lockoutKey (request: FastifyRequest): string {
+  const email = (request.account as User | null)?.email ?? (request.body as { email: string }).email
+  return `login:${foldEmail(email)}|${clientKey(request)}`
+}
 
 function retryTime (seconds: number): string {
   if (seconds < 120) return `${seconds} seconds`
@@ -71,18 +91,19 @@ function retryTime (seconds: number): string {
 
 async function rateLimits (app: FastifyInstance): Promise<void> {
   const { config } = app
+  const digest = keyDigest(config.jwtSecret)
 
   await app.register(fastifyRateLimit, {
     global: false,
-    store: postgresStore(app.data.rateLimits) as never,
+    store: postgresStore(app.data.rateLimits, digest) as never,
     errorResponseBuilder: (_request, context) => new HttpError(429,
-      `too many signup and login requests from your address; try again in ${retryTime(Math.ceil(context.ttl / 1000))}`)
+      `too many signup, login and account requests from your address; try again in ${retryTime(Math.ceil(context.ttl / 1000))}`)
   })
 
   app.decorate('authRateLimit', {
     max: config.authRateLimit,
     timeWindow: 60_000,
-    keyGenerator: (request: FastifyRequest) => `ip:${request.ip}`,
+    keyGenerator: (request: FastifyRequest) => `ip:${clientKey(request)}`,
     counter: 'window'
   } as RateLimitOptions)
 

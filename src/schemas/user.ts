@@ -94,3 +94,15 @@ export const UpdateMeBody = withExamples(Type.Object({
   }
 })
 export type UpdateMeBody = Static<typeof UpdateMeBody>
+
+export const DeleteMeBody = withExamples(Type.Object({
+  current_password: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'Required unless this session began less than 5 minutes ago; checked whenever it is sent'
+  }))
+}, { additionalProperties: false }), {
+  withPassword: { summary: 'Delete my account (needs my current password)', value: { current_password: ADA.password } },
+  rightAfterLogin: { summary: 'Right after logging in (a session younger than 5 minutes): no body needed', value: {} }
+})
+export type DeleteMeBody = Static<typeof DeleteMeBody>

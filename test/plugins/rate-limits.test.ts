@@ -1,7 +1,8 @@
+import { createHash, createHmac, hkdfSync } from 'node:crypto'
 import { setTimeout as wait } from 'node:timers/promises'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, PASSWORD, resetData, signUp, testDatabase } from '../helper.js'
+import { buildTestApp, PASSWORD, resetData, signUp, testDatabase, TEST_SECRET } from '../helper.js'
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -78,8 +79,8 @@ t.test('X-Forwarded-For is ignored unless TRUST_PROXY is set', async (t) => {
   t.equal(spoofed.statusCode, 429, 'a made-up X-Forwarded-For does not escape the lock')
 })
 
-t.test('with TRUST_PROXY the client is the X-Forwarded-For address', async (t) => {
-  const proxied = await buildTestApp(t, db, { TRUST_PROXY: 'true' })
+t.test('with TRUST_PROXY the client is the address the proxy put in X-Forwarded-For', async (t) => {
+  const proxied = await buildTestApp(t, db, { TRUST_PROXY: '1' })
   await signUp(proxied, { email: 'ada@example.com' })
   const client = (ip: string) => ({ remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': ip } })
   for (let i = 0; i < 3; i++) await login(proxied, 'ada@example.com', 'wrong-password', client('192.0.2.10'))
@@ -126,6 +127,23 @@ t.test('the counters hold no email or IP address in clear', async (t) => {
   }
 })
 
+t.test('the counters are keyed by an HMAC under a key derived from JWT_SECRET, not by a plain hash', async (t) => {
+  await login(app, 'Ada@Example.com', 'wrong-password', { remoteAddress: '::ffff:203.0.113.66' })
+  const { rows } = await db.query<{ key: string }>('SELECT key FROM rate_limits ORDER BY key')
+  const key = Buffer.from(hkdfSync('sha256', TEST_SECRET, '', 'dna-api rate-limit keys', 32))
+  const hmac = (clear: string): string => createHmac('sha256', key).update(clear).digest('base64url')
+  const sha256 = (clear: string): string => createHash('sha256').update(clear).digest('base64url')
+  const clear = ['ip:203.0.113.66', 'login:ada@example.com|203.0.113.66']
+  t.same(rows.map((row) => row.key), clear.map(hmac).sort(), 'the per-IP and the lockout counter, each under its HMAC')
+  for (const text of clear) t.notOk(rows.some((row) => row.key === sha256(text)), `no plain SHA-256 of ${text}`)
+
+  const rotated = await buildTestApp(t, db, { JWT_SECRET: 'another-secret-that-is-at-least-32-bytes' })
+  t.equal((await login(rotated, 'ada@example.com', 'wrong-password', { remoteAddress: '203.0.113.66' })).statusCode, 401)
+  const after = await db.query<{ key: string, hits: number }>('SELECT key, hits FROM rate_limits')
+  t.equal(after.rows.length, 4, 'another secret keys other counters, which start from zero')
+  t.ok(after.rows.every((row) => row.hits === 1))
+})
+
 t.test('signup and login share a per-IP limit of AUTH_RATE_LIMIT a minute', async (t) => {
   const limited = await buildTestApp(t, db, { AUTH_RATE_LIMIT: '3' })
   const first = await limited.inject({ method: 'POST', url: '/api/v1/users', payload: { email: 'ada@example.com', password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' } })
@@ -137,7 +155,7 @@ t.test('signup and login share a per-IP limit of AUTH_RATE_LIMIT a minute', asyn
 
   const refused = await login(limited, 'ada@example.com', PASSWORD)
   t.equal(refused.statusCode, 429)
-  t.match(refused.json(), { statusCode: 429, error: 'Too Many Requests', message: /^too many signup and login requests from your address; try again in \d+ seconds$/ })
+  t.match(refused.json(), { statusCode: 429, error: 'Too Many Requests', message: /^too many signup, login and account requests from your address; try again in \d+ seconds$/ })
   const retryAfter = Number(refused.headers['retry-after'])
   t.ok(retryAfter > 0 && retryAfter <= 60)
   t.equal(refused.headers['x-ratelimit-remaining'], '0')

@@ -241,3 +241,72 @@ t.test('an account deleted while its change was on the way gets a 401, and nothi
   t.same(response.json(), { statusCode: 401, error: 'Unauthorized', message: SESSION_ENDED })
   t.equal(await row(user.id), undefined)
 })
+
+t.test('a wrong current_password counts as a failed login: 3 × 401, then 429 even for the right password, and login too', async (t) => {
+  const { token, user } = await signUp(app, { email: 'ada@example.com' })
+  const attempts = [
+    await patch(token, { email: 'countess@example.com', current_password: 'guess-1' }),
+    await app.inject({ method: 'PUT', url: '/api/v1/users/me', headers: auth(token), payload: { password: NEW_PASSWORD, current_password: 'guess-2' } }),
+    await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: auth(token), payload: { current_password: 'guess-3' } }),
+    await patch(token, { email: 'countess@example.com', current_password: 'guess-4' })
+  ]
+  t.same(attempts.map((response) => response.statusCode), [401, 401, 401, 429])
+  const locked = attempts[3]
+  t.match(locked.json(), { statusCode: 429, error: 'Too Many Requests', message: /^too many failed logins: this account is locked from your address until \d\d:\d\d:\d\d UTC; try again in 15 minutes$/ })
+  t.ok(Number(locked.headers['retry-after']) > 890, 'with Retry-After')
+
+  t.equal((await patch(token, { email: 'countess@example.com', current_password: PASSWORD })).statusCode, 429, 'the right password is not even checked')
+  t.equal((await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: auth(token), payload: { current_password: PASSWORD } })).statusCode, 429)
+  t.equal(await login('ada@example.com', PASSWORD), 429, 'and the account cannot log in from this address either')
+  t.match(await row(user.id), { email: 'ada@example.com' }, 'nothing changed')
+})
+
+t.test('the right current_password ends the failure streak, as a successful login does', async (t) => {
+  const { token } = await signUp(app, { email: 'ada@example.com' })
+  for (let i = 0; i < 2; i++) t.equal(await login('ada@example.com', 'wrong-password'), 401)
+  t.equal((await patch(token, { email: 'countess@example.com', current_password: PASSWORD })).statusCode, 200)
+  for (let i = 0; i < 2; i++) t.equal((await patch(token, { password: NEW_PASSWORD, current_password: 'wrong-password' })).statusCode, 401)
+  t.equal(await login('countess@example.com', PASSWORD), 200, 'two failures after the reset, not four')
+})
+
+t.test('routes that check current_password share the per-IP limit of signup and login', async (t) => {
+  const limited = await buildTestApp(t, db, { AUTH_RATE_LIMIT: '3' })
+  const { token } = await signUp(limited, { email: 'ada@example.com' })
+  const from = { headers: auth(token), remoteAddress: '127.0.0.1' }
+  t.equal((await limited.inject({ method: 'PATCH', url: '/api/v1/users/me', ...from, payload: { first_name: 'Grace' } })).statusCode, 200)
+  t.equal((await limited.inject({ method: 'DELETE', url: '/api/v1/users/me', ...from, payload: { current_password: 'wrong-password' } })).statusCode, 401)
+  const refused = await limited.inject({ method: 'PUT', url: '/api/v1/users/me', ...from, payload: { email: 'countess@example.com', current_password: PASSWORD } })
+  t.equal(refused.statusCode, 429)
+  t.match(refused.json().message, /^too many signup, login and account requests from your address; try again in \d+ seconds$/)
+  t.equal(refused.headers['x-ratelimit-limit'], '3')
+})
+
+t.test('DELETE /me from a session older than 5 minutes needs the current password', async (t) => {
+  const { token, user } = await signUp(app, { email: 'ada@example.com' })
+  await db.query("UPDATE sessions SET created_at = now() - interval '5 minutes 1 second' WHERE user_id = $1", [user.id])
+  const del = async (payload?: Record<string, unknown>): Promise<LightMyRequestResponse> =>
+    await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: auth(token), ...(payload === undefined ? {} : { payload }) })
+
+  const missing = await del()
+  t.equal(missing.statusCode, 400)
+  t.same(missing.json(), { statusCode: 400, error: 'Bad Request', message: 'body/current_password is required to delete the account, except within 5 minutes of logging in' })
+  t.equal((await del({})).statusCode, 400, 'an empty body is no password either')
+  const wrong = await del({ current_password: 'not-my-password' })
+  t.equal(wrong.statusCode, 401)
+  t.same(wrong.json(), { statusCode: 401, error: 'Unauthorized', message: 'body/current_password is incorrect' })
+  t.match(await row(user.id), { email: 'ada@example.com' }, 'the account is still there')
+  t.match((await del({ current_password: PASSWORD, confirm: true })).json(), { statusCode: 400, message: 'body/confirm is not a known field' })
+
+  t.equal((await del({ current_password: PASSWORD })).statusCode, 204)
+  t.equal(await row(user.id), undefined)
+})
+
+t.test('a session younger than 5 minutes deletes without a password, but a password sent is checked', async (t) => {
+  const { token, user } = await signUp(app, { email: 'ada@example.com' })
+  const wrong = await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: auth(token), payload: { current_password: 'not-my-password' } })
+  t.equal(wrong.statusCode, 401)
+  t.match(await row(user.id), { email: 'ada@example.com' })
+  const bodyless = await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: auth(token) })
+  t.equal(bodyless.statusCode, 204)
+  t.equal(await row(user.id), undefined)
+})

@@ -18,7 +18,7 @@ const ALLOWED_ORIGIN = 'https://app.example.com'
 const apps = {
   plain: await buildTestApp(t, db, { AUTH_RATE_LIMIT: '1000000', LOGIN_MAX_FAILURES: '1000' }),
   hardened: await buildTestApp(t, db, {
-    AUTH_RATE_LIMIT: '1000000', LOGIN_MAX_FAILURES: '1000', TRUST_PROXY: 'true', CORS_ORIGINS: ALLOWED_ORIGIN, CAPTCHA: 'on', CAPTCHA_DIFFICULTY: '1'
+    AUTH_RATE_LIMIT: '1000000', LOGIN_MAX_FAILURES: '1000', TRUST_PROXY: '1', CORS_ORIGINS: ALLOWED_ORIGIN, CAPTCHA: 'on', CAPTCHA_DIFFICULTY: '1'
   })
 }
 
