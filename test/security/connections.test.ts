@@ -64,6 +64,7 @@ t.test('a body that trickles in gets a 408 in the error shape, soon after REQUES
   t.ok(elapsed >= TIMEOUT_MS - 50, `not before the limit (${elapsed} ms)`)
   t.ok(elapsed < TIMEOUT_MS + 5000, `no later than 5 s after it (${elapsed} ms), not at Node's next 30 s check`)
   t.ok(socket.destroyed, 'the server closed the connection')
+  t.same(logs.lines.filter(OUTAGE), [], 'a slow client is not the service failing')
 })
 
 t.test('headers that never end get the same 408', async (t) => {
@@ -83,6 +84,20 @@ t.test('a body that arrives in time is answered as usual, even in pieces', async
   const login = parse(await answer)
   t.equal(login.status, 'HTTP/1.1 401 Unauthorized')
   t.same(login.body, { statusCode: 401, error: 'Unauthorized', message: 'invalid credentials' })
+})
+
+t.test('a client that resets its connection mid-body is not logged as a database outage', async (t) => {
+  const { socket, answer } = open()
+  const parsing = next('parsing')
+  socket.write(`${LOGIN_HEAD}{"email":`)
+  await parsing
+  const aborted = next('aborted')
+  socket.resetAndDestroy()
+  await answer
+  // Fastify calls the error handler with the body's error before it runs the abort hooks.
+  await aborted
+  t.same(logs.lines.filter(OUTAGE), [], 'no "database unavailable", no error at all')
+  t.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200, 'and the service goes on')
 })
 
 t.test('bytes that are not HTTP, or headers too large, get a 400 or a 431 in the error shape', async (t) => {
