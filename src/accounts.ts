@@ -49,6 +49,11 @@ export async function changeAccount (db: Database, userId: number, changes: User
   })
 }
 
+/** Starts a session of the user; their oldest ends when they would have more than `maxLive` live ones. */
+export async function startSession (db: Database, userId: number, ttlSeconds: number, maxLive: number): Promise<{ id: string }> {
+  return await db.transaction(async (tx) => await tables(tx).sessions.start(userId, ttlSeconds, maxLive))
+}
+
 /** Deletes the account with its sessions and genetic data; false when it was already gone. 409 for the last admin. */
 export async function deleteAccount (db: Database, userId: number, actorId: number | null): Promise<boolean> {
   return await db.transaction(async (tx) => {
