@@ -28,7 +28,7 @@ export const LAST_ADMIN = 'this is the last admin account: make another user an 
 export interface ChangeOptions {
   /** Who makes the change: the user themself, an admin, or null for the command line. */
   actorId: number | null
-  /** On a password change, the session that stays logged in (the one making the change). */
+  /** On a password or email change, the session that stays logged in (the one making the change). */
   keepSessionId?: string
 }
 
@@ -42,11 +42,17 @@ export async function changeAccount (db: Database, userId: number, changes: User
     }
     const user = await t.users.update(userId, changes)
     if (user === undefined) return undefined
-    // A new password ends every other session: whoever knew the old one is logged out.
-    if (changes.passwordHash !== undefined) await t.sessions.revokeOthers(userId, options.keepSessionId)
+    // A new password or email ends every other session: whoever knew the old password, or took the
+    // account over to point it at an address of theirs, is logged out everywhere else.
+    if (changes.passwordHash !== undefined || changes.email !== undefined) await t.sessions.revokeOthers(userId, options.keepSessionId)
     await t.auditLog.record({ actorId: options.actorId, action: 'user.update', targetId: userId, fields: changedFields(changes) })
     return user
   })
+}
+
+/** Starts a session of the user; their oldest ends when they would have more than `maxLive` live ones. */
+export async function startSession (db: Database, userId: number, ttlSeconds: number, maxLive: number): Promise<{ id: string }> {
+  return await db.transaction(async (tx) => await tables(tx).sessions.start(userId, ttlSeconds, maxLive))
 }
 
 /** Deletes the account with its sessions and genetic data; false when it was already gone. 409 for the last admin. */

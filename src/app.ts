@@ -12,7 +12,7 @@ import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
-import errors, { frameworkErrors } from './plugins/errors.js'
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js'
 import gracefulClose from './plugins/graceful-close.js'
 import securityHeaders from './plugins/security-headers.js'
 import cors from './plugins/cors.js'
@@ -50,11 +50,21 @@ export interface BuildOptions {
 export const BODY_LIMIT = 64 * 1024
 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const https = config.tlsCertFile === undefined || config.tlsKeyFile === undefined
-    ? null
-    : { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+  // Fastify turns Node's request timeout off: a body sent one byte every few seconds would hold its
+  // connection (and a file descriptor) for as long as the client likes. Node notices an expired
+  // request only when it next checks its connections (every 30 s unless told), hence the interval.
+  const timeouts = {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs)
+  }
+  const server = config.tlsCertFile === undefined || config.tlsKeyFile === undefined
+    ? { http: timeouts }
+    : { https: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile), ...timeouts } }
   const app = Fastify({
-    https,
+    ...server,
+    requestTimeout: config.requestTimeoutMs,
+    clientErrorHandler,
     logger: options.loggerInstance === undefined ? (options.logger ?? loggerOptions(config)) : undefined,
     loggerInstance: options.loggerInstance,
     logController: new RequestLog(),

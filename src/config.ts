@@ -35,6 +35,10 @@ export interface Config {
   captchaDifficulty: number
   /** Shed load (503) while the event loop lags more than this on average; 0 never sheds. */
   maxEventLoopDelayMs: number
+  /** A request (headers and body) must have arrived in full within this; a slower one gets a 408. */
+  requestTimeoutMs: number
+  /** Live sessions a user may have; starting one more ends the oldest. */
+  maxSessionsPerUser: number
   /** Things worth telling the operator at start-up, e.g. a generated secret. */
   warnings: string[]
 }
@@ -98,6 +102,8 @@ export function loadConfig (env: Env = process.env): Config {
     captcha: oneOf(env, 'CAPTCHA', ['on', 'off'], 'off') === 'on',
     captchaDifficulty: integer(env, 'CAPTCHA_DIFFICULTY', 5000, 1, 10_000_000),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 20, 1, 1000),
     warnings
   }
 }

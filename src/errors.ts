@@ -31,7 +31,11 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
  * this is a 503.
  */
 export function isDatabaseUnavailable (error: unknown): boolean {
-  const { code, message } = error as { code?: unknown, message?: unknown }
+  const { code, message, statusCode } = error as { code?: unknown, message?: unknown, statusCode?: unknown }
+  // The request stream's own errors carry a status, set by Fastify as it reads the body: a client
+  // that resets its connection mid-body is an ECONNRESET too, but of the client's socket. No
+  // database driver sets one.
+  if (statusCode !== undefined) return false
   if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03' || code === '57014')) return true
   return typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Query read timeout/.test(message)
 }

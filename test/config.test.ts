@@ -44,7 +44,9 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     tlsKeyFile: undefined,
     captcha: false,
     captchaDifficulty: 5000,
-    maxEventLoopDelayMs: 1000
+    maxEventLoopDelayMs: 1000,
+    requestTimeoutMs: 30_000,
+    maxSessionsPerUser: 20
   })
   t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
   t.not(loadConfig({}).jwtSecret, jwtSecret, 'each process gets its own random secret')
@@ -99,7 +101,9 @@ t.test('every variable is read', async (t) => {
     TLS_KEY_FILE: key,
     CAPTCHA: 'on',
     CAPTCHA_DIFFICULTY: '20',
-    MAX_EVENT_LOOP_DELAY_MS: '0'
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    REQUEST_TIMEOUT_MS: '5000',
+    MAX_SESSIONS_PER_USER: '3'
   })
   t.same(config, {
     env: 'test',
@@ -126,6 +130,8 @@ t.test('every variable is read', async (t) => {
     captcha: true,
     captchaDifficulty: 20,
     maxEventLoopDelayMs: 0,
+    requestTimeoutMs: 5000,
+    maxSessionsPerUser: 3,
     warnings: []
   })
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
@@ -162,6 +168,9 @@ t.test('a bad value stops start-up with one line naming the variable', async (t)
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '5s' }, "DATABASE_STATEMENT_TIMEOUT_MS: expected a whole number from 0 to 3600000, got '5s'"],
     [{ DATABASE_POOL_SIZE: '0' }, "DATABASE_POOL_SIZE: expected a whole number from 1 to 1000, got '0'"],
     [{ MAX_EVENT_LOOP_DELAY_MS: '-1' }, "MAX_EVENT_LOOP_DELAY_MS: expected a whole number from 0 to 60000, got '-1'"],
+    [{ REQUEST_TIMEOUT_MS: '0' }, "REQUEST_TIMEOUT_MS: expected a whole number from 100 to 600000, got '0'"],
+    [{ REQUEST_TIMEOUT_MS: '30s' }, "REQUEST_TIMEOUT_MS: expected a whole number from 100 to 600000, got '30s'"],
+    [{ MAX_SESSIONS_PER_USER: '0' }, "MAX_SESSIONS_PER_USER: expected a whole number from 1 to 1000, got '0'"],
     [{ JWT_TTL: '0' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '0'"],
     [{ JWT_TTL: '367d' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '367d'"],
     [{ JWT_TTL: '1y' }, "JWT_TTL: expected a duration from 1 second to 366 days such as 3600, 15m, 1h or 30d, got '1y'"],

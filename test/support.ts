@@ -197,6 +197,8 @@ export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS
     CAPTCHA: '',
     // Off, as in test/helper.ts: a server started under coverage on a busy machine lags.
     MAX_EVENT_LOOP_DELAY_MS: '0',
+    REQUEST_TIMEOUT_MS: '',
+    MAX_SESSIONS_PER_USER: '',
     ...vars
   }
   // `undefined` leaves a variable unset, for a `.env` file to fill in.

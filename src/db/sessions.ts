@@ -15,10 +15,26 @@ const FIND_USER: PreparedStatement = {
 
 export function sessionsTable (db: Queryable) {
   return {
-    async start (userId: number, ttlSeconds: number): Promise<{ id: string }> {
+    /**
+     * Starts a session and ends the user's oldest live ones (and any expired) beyond `maxLive`.
+     * Run it in a transaction: the lock on the user's row makes two starts for one user take
+     * turns, so that neither counts the sessions without the other's new one.
+     */
+    async start (userId: number, ttlSeconds: number, maxLive: number): Promise<{ id: string }> {
+      // A statement of its own: a statement sees what was committed when it began, so the one that
+      // counts must begin once the lock is held.
+      await db.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId])
       const { rows } = await db.query<{ id: string }>(
-        'INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2)) RETURNING id',
-        [userId, ttlSeconds])
+        `WITH ended AS (
+           DELETE FROM sessions
+            WHERE user_id = $1
+              AND id NOT IN (SELECT id FROM sessions
+                              WHERE user_id = $1 AND expires_at > now()
+                              ORDER BY created_at DESC, id DESC
+                              LIMIT $3::integer - 1)
+         )
+         INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2)) RETURNING id`,
+        [userId, ttlSeconds, maxLive])
       return rows[0]
     },
 

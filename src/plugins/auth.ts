@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { forbidden, unauthorized } from '../errors.js'
+import { badRequest, forbidden, unauthorized } from '../errors.js'
 import type { User } from '../schemas/user.js'
 
 export interface Claims {
@@ -40,16 +40,26 @@ export const SESSION_ENDED = 'session has ended (logged out, expired or account 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const BEARER = /^Bearer +(\S+)$/i
 
-/** The old clients send `api-token: <jwt>`; generated clients and Swagger UI send a Bearer token. */
+export const CONFLICTING_TOKENS = 'the api-token and Authorization headers carry different tokens: send one token, in either header'
+
+/**
+ * The old clients send `api-token: <jwt>`; generated clients and Swagger UI send a Bearer token.
+ * Two different tokens are a 400 rather than one silently chosen: a proxy or a client mixing up two
+ * accounts should find out, not act as the one it did not expect.
+ */
 export function tokenFrom (request: FastifyRequest): string | undefined {
   const apiToken = request.headers['api-token']
-  if (typeof apiToken === 'string' && apiToken !== '') return apiToken
-  return BEARER.exec(request.headers.authorization ?? '')?.[1]
+  const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1]
+  if (typeof apiToken !== 'string' || apiToken === '') return bearer
+  if (bearer !== undefined && bearer !== apiToken) throw badRequest(CONFLICTING_TOKENS)
+  return apiToken
 }
 
+/** Our claims, `exp` included: a token without one would never expire, whatever its session's end. */
 function isClaims (claims: Record<string, unknown>): claims is Claims & Record<string, unknown> {
   return typeof claims.sub === 'string' && /^[1-9]\d{0,9}$/.test(claims.sub) &&
-    typeof claims.sid === 'string' && UUID.test(claims.sid)
+    typeof claims.sid === 'string' && UUID.test(claims.sid) &&
+    typeof claims.exp === 'number'
 }
 
 async function auth (app: FastifyInstance): Promise<void> {

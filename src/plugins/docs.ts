@@ -74,11 +74,13 @@ async function docs (app: FastifyInstance): Promise<void> {
 
   // Served from the package's own files (no CDN). The spec's server is `/`, so "Try it out" calls
   // this origin. Swagger UI replaces the pages' Content-Security-Policy with its own, on its routes only.
+  // A pasted token (an admin's too) lives as long as the page: persisted, it would sit in localStorage
+  // for any script of this origin, and anyone at the same browser, to read long after.
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     staticCSP: DOCS_CSP,
     theme: { title: 'dna-api · API docs' },
-    uiConfig: { persistAuthorization: true, displayOperationId: true, displayRequestDuration: true }
+    uiConfig: { persistAuthorization: false, displayOperationId: true, displayRequestDuration: true }
   })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -2,7 +2,8 @@
 // the caller; 5xx bodies say nothing internal and the detail goes to the log instead.
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+import type { Socket } from 'node:net'
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { HttpError, isDatabaseUnavailable } from '../errors.js'
 
 export function errorBody (statusCode: number, message: string): { statusCode: number, error: string, message: string } {
@@ -21,6 +22,27 @@ export function frameworkErrors (error: FastifyError, _request: unknown, reply: 
     ? 'a path parameter is longer than 100 characters'
     : 'the URL is not valid: each % must start the escape of a UTF-8 character, such as %20'
   return reply.code(statusCode).send(errorBody(statusCode, message))
+}
+
+/**
+ * The Fastify option `clientErrorHandler`: errors of the connection itself, raised by Node's HTTP
+ * parser outside any route, so written straight to the socket, which is then closed. Fastify's
+ * default answers in the error shape but says only "Client Timeout" or "Client Error".
+ */
+export function clientErrorHandler (this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  const [statusCode, message] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, `the request did not arrive in full within ${this.config.requestTimeoutMs / 1000} s: send its headers and body without pausing`]
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are too large']
+      : [400, 'the request is not valid HTTP/1.1']
+  this.log.debug({ err: error, remoteAddress: socket.remoteAddress }, 'connection error')
+  // Not writable: the client reset or closed its side, and there is no one left to answer.
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(statusCode, message))
+    socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] as string}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
 }
 
 async function errors (app: FastifyInstance): Promise<void> {

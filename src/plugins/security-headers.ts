@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onSendHookHandler } from 'fastify'
 
 /** CSP directives, the shape both helmet's `directives` and swagger-ui's `staticCSP` accept. */
 export type Directives = Record<string, string[]>
@@ -79,6 +79,11 @@ export function helmetHeaders (options: HelmetOptions): HeaderChanges {
   return changes
 }
 
+const noStore: onSendHookHandler = (_request, reply, payload, done) => {
+  reply.header('cache-control', 'no-store')
+  done(null, payload)
+}
+
 async function securityHeaders (app: FastifyInstance): Promise<void> {
   // HTTPS served by this process itself: only then can it promise browsers that it always will.
   // Behind a TLS-terminating proxy (Heroku, a load balancer) the proxy should send HSTS.
@@ -103,9 +108,14 @@ async function securityHeaders (app: FastifyInstance): Promise<void> {
     done()
   })
 
-  // API answers hold personal and health data: no browser, proxy or CDN may keep a copy.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
+  // API answers hold personal and health data: no browser, proxy or CDN may keep a copy. Decided by
+  // the route, as registered, never by the request's text: `/%61pi/…` and `http://host/api/…` reach
+  // the same routes. Error answers (a 401, a 404 for a URL that matches nothing, a 429) are not kept either.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/')) route.onSend = [route.onSend ?? []].flat().concat(noStore)
+  })
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.statusCode >= 400) reply.header('cache-control', 'no-store')
     done(null, payload)
   })
 }

@@ -7,6 +7,7 @@ import { errors, noContent, ok, rateLimited } from '../schemas/responses.js'
 import { LoginBody, LogoutBody, SignupBody, TokenResponse, type User } from '../schemas/user.js'
 import { PUBLIC, TOKEN_SECURITY } from '../plugins/docs.js'
 import { tables } from '../db/tables.js'
+import { startSession } from '../accounts.js'
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
@@ -51,7 +52,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
     const { created, session } = await app.db.transaction(async (tx) => {
       const created = await tables(tx).users.create({ ...user, passwordHash })
-      return { created, session: await tables(tx).sessions.start(created.id, config.jwtTtl) }
+      return { created, session: await tables(tx).sessions.start(created.id, config.jwtTtl, config.maxSessionsPerUser) }
     })
     request.log.info({ userId: created.id }, 'user signed up')
     return await reply.code(201).send(tokenResponse(created, session.id, config.jwtTtl))
@@ -88,7 +89,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     await app.loginLockout.reset(request)
     const { user } = found
     const ttl = rememberMe === true ? config.jwtRememberTtl : config.jwtTtl
-    const session = await app.data.sessions.start(user.id, ttl)
+    const session = await startSession(app.db, user.id, ttl, config.maxSessionsPerUser)
     request.log.info({ userId: user.id }, 'user logged in')
     return tokenResponse(user, session.id, ttl)
   })

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import t from 'tap'
-import { auth, buildTestApp, resetData, signUp, TEST_SECRET, testDatabase } from '../helper.js'
+import { auth, buildTestApp, PASSWORD, resetData, signUp, TEST_SECRET, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -106,4 +106,33 @@ t.test('admin rights are read from the database on every request, not from the t
   await db.query("UPDATE users SET role = 'user' WHERE id = $1", [user.id])
   t.equal((await app.inject({ url: '/test-only/admin', headers: auth(token) })).statusCode, 403, 'and a demotion takes effect at once')
   t.equal((await app.inject({ url: '/test-only/admin' })).statusCode, 401, 'without a token it is a 401, not a 403')
+})
+
+t.test('a token without an expiry is refused, even signed with our secret and naming a live session', async (t) => {
+  const { exp, ...claims } = await sessionClaims()
+  t.same(await me(auth(jwt({ ...claims, exp }))), { status: 200, message: undefined }, 'the same claims with their exp work')
+  t.same(await me(auth(jwt(claims))), { status: 401, message: 'invalid token' }, 'made by hand without exp')
+  t.same(await me({ 'api-token': app.jwt.sign({ sub: claims.sub, role: 'user', sid: claims.sid }) }), { status: 401, message: 'invalid token' },
+    'signed by the app itself without an expiresIn')
+  for (const odd of ['9999999999', null]) {
+    t.same(await me(auth(jwt({ ...claims, exp: odd }))), { status: 401, message: 'invalid token' }, `exp: ${JSON.stringify(odd)}`)
+  }
+})
+
+t.test('api-token and Authorization carrying different tokens is a 400 naming both; the same token in both is fine', async (t) => {
+  const ada = await signUp(app)
+  const grace = await signUp(app)
+  const login = await app.inject({ method: 'POST', url: '/api/v1/users/login', payload: { email: ada.user.email, password: PASSWORD } })
+  const adaAgain = login.json().jwt_token as string
+  const message = 'the api-token and Authorization headers carry different tokens: send one token, in either header'
+  for (const [other, what] of [[grace.token, 'another user\'s'], [adaAgain, 'another session of the same user'], ['not-a-jwt', 'garbage']]) {
+    const response = await app.inject({ url: '/api/v1/users/me', headers: { 'api-token': ada.token, authorization: `Bearer ${other}` } })
+    t.equal(response.statusCode, 400, what)
+    t.same(response.json(), { statusCode: 400, error: 'Bad Request', message }, what)
+  }
+  const both = await app.inject({ url: '/api/v1/users/me', headers: { 'api-token': ada.token, authorization: `Bearer ${ada.token}` } })
+  t.equal(both.statusCode, 200)
+  t.equal(both.json().id, ada.user.id)
+  t.same(await me({ 'api-token': ada.token, authorization: 'Basic YWRhOnNlY3JldA==' }), { status: 200, message: undefined },
+    'an Authorization header that carries no token is no conflict')
 })

@@ -59,10 +59,11 @@ t.test('Swagger UI at /docs loads only files this service serves itself', async 
   }
 })
 
-t.test('Swagger UI reads the spec from this service, keeps the token, and asks no validator', async (t) => {
+t.test('Swagger UI reads the spec from this service, keeps the token for the page\'s life only, and asks no validator', async (t) => {
   const initializer = await app.inject({ url: '/docs/static/swagger-initializer.js' })
   t.equal(initializer.statusCode, 200)
-  t.match(initializer.body, '"persistAuthorization":true')
+  t.match(initializer.body, '"persistAuthorization":false')
+  t.notMatch(initializer.body, '"persistAuthorization":true')
   t.match(initializer.body, 'validatorUrl: null')
   t.match(initializer.body, "url: resolveUrl('./json')")
   const spec = await app.inject({ url: '/docs/json' })

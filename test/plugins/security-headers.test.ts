@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process'
+import { once } from 'node:events'
+import { connect, type AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { helmetHeaders } from '../../src/plugins/security-headers.js'
-import { buildTestApp, testDatabase } from '../helper.js'
+import { buildTestApp, signUp, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -100,4 +102,36 @@ t.test('API answers may not be cached anywhere; pages may', async (t) => {
   const login = await app.inject({ method: 'POST', url: '/api/v1/users/login', payload: { email: 'nobody@example.com', password: 'wrong-password' } })
   t.equal(login.headers['cache-control'], 'no-store')
   t.not((await app.inject({ url: '/login.html' })).headers['cache-control'], 'no-store')
+})
+
+t.test('an API answer is kept nowhere however its URL is spelt: the route decides, not the text of the URL', async (t) => {
+  // On a real socket: app.inject() would normalise the request line before the app saw it.
+  const listening = await buildTestApp(t, db)
+  await listening.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = listening.server.address() as AddressInfo
+  const { token, user } = await signUp(listening)
+  const get = async (target: string, headers = ''): Promise<{ status: string, headers: string, body: string }> => {
+    const socket = connect(port, '127.0.0.1')
+    let text = ''
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}Connection: close\r\n\r\n`)
+    await once(socket, 'close')
+    const [head, body] = text.split('\r\n\r\n')
+    return { status: head.split('\r\n')[0], headers: head, body }
+  }
+  const authorization = `Authorization: Bearer ${token}\r\n`
+  for (const target of ['/api/v1/users/me', '/%61pi/v1/users/me', '/%61%70%69/v1/%75sers/me/', `http://127.0.0.1:${port}/api/v1/users/me`]) {
+    const answer = await get(target, authorization)
+    t.equal(answer.status, 'HTTP/1.1 200 OK', target)
+    t.match(JSON.parse(answer.body), { id: user.id, email: user.email }, `${target} answers the profile`)
+    t.match(answer.headers, /\r\ncache-control: no-store\r\n/i, `${target} is not to be stored`)
+  }
+  for (const target of ['/%61pi/v1/users/me', '/%61pi/v1/nothing-here']) {
+    const answer = await get(target)
+    t.match(answer.status, /^HTTP\/1\.1 40[14] /, target)
+    t.match(answer.headers, /\r\ncache-control: no-store\r\n/i, `${target}: its error neither`)
+  }
+  const page = await get('/%6cogin.html')
+  t.equal(page.status, 'HTTP/1.1 200 OK')
+  t.notMatch(page.headers, /cache-control: no-store/i, 'a page may still be cached')
 })

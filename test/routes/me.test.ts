@@ -310,3 +310,29 @@ t.test('a session younger than 5 minutes deletes without a password, but a passw
   t.equal(bodyless.statusCode, 204)
   t.equal(await row(user.id), undefined)
 })
+
+t.test('a new email ends every other session, as a new password does, and keeps this one', async (t) => {
+  const { token, user } = await signUp(app, { email: 'ada@example.com' })
+  const other = await app.inject({ method: 'POST', url: '/api/v1/users/login', payload: { email: 'ada@example.com', password: PASSWORD } })
+  const otherToken = other.json().jwt_token as string
+  const bystander = await signUp(app, { email: 'grace@example.com' })
+  t.equal((await app.inject({ url: '/api/v1/users/me', headers: auth(otherToken) })).statusCode, 200, 'both sessions work before')
+
+  const response = await patch(token, { email: 'countess@example.com', current_password: PASSWORD })
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().email, 'countess@example.com')
+  const ended = await app.inject({ url: '/api/v1/users/me', headers: auth(otherToken) })
+  t.equal(ended.statusCode, 401, 'the other session is over')
+  t.equal(ended.json().message, SESSION_ENDED)
+  t.equal((await app.inject({ url: '/api/v1/users/me', headers: auth(token) })).json().email, 'countess@example.com', 'this session goes on')
+  t.equal((await app.inject({ url: '/api/v1/users/me', headers: auth(bystander.token) })).statusCode, 200, 'other users are not touched')
+  const { rows } = await db.query('SELECT count(*)::integer AS n FROM sessions WHERE user_id = $1', [user.id])
+  t.same(rows, [{ n: 1 }], 'only this session is left')
+
+  const names = await patch(token, { first_name: 'Augusta' })
+  t.equal(names.statusCode, 200)
+  const again = await app.inject({ method: 'POST', url: '/api/v1/users/login', payload: { email: 'countess@example.com', password: PASSWORD } })
+  t.equal((await patch(token, { last_name: 'King' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/api/v1/users/me', headers: auth(again.json().jwt_token as string) })).statusCode, 200,
+    'a change of name ends no session')
+})

@@ -147,3 +147,11 @@ t.test('a demoted admin keeps a valid token but loses the admin routes at once',
   t.same(response.json(), { statusCode: 403, error: 'Forbidden', message: 'this operation is for admins only' })
   t.equal((await me(auth(token))).body.role, 'user', 'the token still works, as an ordinary user\'s')
 })
+
+t.test('well signed, naming a live session, but never expiring', async (t) => {
+  const { token } = await signUp(app)
+  const { exp, ...claims } = claimsOf(token)
+  t.type(exp, 'number', 'the tokens we issue expire')
+  await refused(t, forge({ alg: 'HS256', typ: 'JWT' }, claims, TEST_SECRET), INVALID)
+  await refused(t, forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: null }, TEST_SECRET), INVALID)
+})
