@@ -9,7 +9,7 @@ import { schemaController, schemaErrorFormatter } from './validation.js'
 import { RequestLog } from './request-log.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
-import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
+import { AuditEntry, AuditPage, UserPage, UserSummary } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
 import errors, { frameworkErrors } from './plugins/errors.js'
 import gracefulClose from './plugins/graceful-close.js'
@@ -66,7 +66,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
