@@ -17,6 +17,7 @@ import securityHeaders from './plugins/security-headers.js'
 import cors from './plugins/cors.js'
 import loadShedding from './plugins/load-shedding.js'
 import database from './plugins/database.js'
+import bodyParsers from './plugins/body-parsers.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
 import rateLimits from './plugins/rate-limits.js'
@@ -79,6 +80,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // request is cheap, and after the headers, so that it still carries them.
   await app.register(loadShedding)
   await app.register(database, { db: options.db })
+  await app.register(bodyParsers)
   await app.register(inputGuard)
   await app.register(passwords)
   await app.register(rateLimits)
