@@ -574,7 +574,7 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email: string;
@@ -584,12 +584,14 @@ export interface operations {
                      */
                     password: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Lovelace
                      */
                     last_name: string;
@@ -916,12 +918,14 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name?: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     last_name?: string;
@@ -933,7 +937,7 @@ export interface operations {
                     dob?: string;
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email?: string;
@@ -1082,12 +1086,14 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name?: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     last_name?: string;
@@ -1099,7 +1105,7 @@ export interface operations {
                     dob?: string;
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email?: string;
@@ -1351,12 +1357,14 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name?: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     last_name?: string;
@@ -1368,7 +1376,7 @@ export interface operations {
                     dob?: string;
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email?: string;

@@ -1,5 +1,6 @@
-// Input that would be stored as something other than what was sent: numbers JSON.parse cannot
-// hold, and bytes that are not UTF-8.
+// Input that would be stored as something other than what was sent, or shown as something other
+// than what it is: numbers JSON.parse cannot hold, bytes that are not UTF-8, names that are
+// invisible or reorder the text around them, and email local parts longer than RFC 5321 allows.
 import fc from 'fast-check'
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
@@ -10,6 +11,7 @@ const app = await buildTestApp(t, db)
 t.beforeEach(async () => { await resetData(db) })
 
 const JSON_TYPE = { 'content-type': 'application/json' }
+const ADA = { password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' }
 
 /** A body sent exactly as these bytes or this text, not re-encoded by the test. */
 const send = async (method: 'POST' | 'PATCH' | 'PUT', url: string, token: string | undefined, payload: string | Buffer): Promise<LightMyRequestResponse> =>
@@ -151,4 +153,85 @@ t.test('property: any byte string that is not UTF-8 is refused; any that is goes
     const response = await send('PATCH', '/api/v1/users/me', token, withBytes('{"first_name": "', [...bytes], '"}'))
     t.equal(response.json().message === NOT_UTF8_MESSAGE.message, !valid, Buffer.from(bytes).toString('hex'))
   }), { numRuns: 60, seed: 99 })
+})
+
+const BAD_NAMES: Array<[string, string, string]> = [
+  ['only a zero-width space', '\u200B', 'must contain at least one letter'],
+  ['only word joiners', '\u2060\u2060', 'must contain at least one letter'],
+  ['zero-width spaces and joiners', '\u200B\u200C\u200D', 'must contain at least one letter'],
+  ['only a byte-order mark', '\uFEFF', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['digits only', '1234', 'must contain at least one letter'],
+  ['a combining mark alone', '\u0301', 'must contain at least one letter'],
+  ['a right-to-left override', 'Ada\u202Egnp.exe', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['a left-to-right embedding', '\u202AAda', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['a first-strong isolate', 'Ada\u2068', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['a pop directional isolate', 'A\u2069da', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['a left-to-right mark', '\u200EAda', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['a right-to-left mark', 'Ada\u200F', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['an Arabic letter mark', 'Ada\u061C', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+  ['a C1 control', 'Ada\u0085', 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters']
+]
+const GOOD_NAMES = ['Zoë', 'José María', '李小龍', "O'Brien-Smith", 'Nguyễn', 'محمد', 'Ada 2', 'ʻOumuamua']
+
+t.test('names need a letter and no control or bidirectional-control character: signup', async (t) => {
+  for (const [what, name, problem] of BAD_NAMES) {
+    for (const field of ['first_name', 'last_name']) {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/users', payload: { ...ADA, email: 'grace@example.com', [field]: name } })
+      t.same([response.statusCode, response.json()], [400, { statusCode: 400, error: 'Bad Request', message: `body/${field} ${problem}` }], `${field}: ${what}`)
+    }
+  }
+  t.same((await db.query('SELECT count(*)::int AS n FROM users')).rows, [{ n: 0 }], 'no account was created')
+  for (const [i, name] of GOOD_NAMES.entries()) {
+    const response = await app.inject({ method: 'POST', url: '/api/v1/users', payload: { ...ADA, email: `name${i}@example.com`, first_name: name, last_name: name } })
+    t.equal(response.statusCode, 201, name)
+    t.match(response.json().user, { first_name: name, last_name: name })
+  }
+})
+
+t.test('names need a letter and no control or bidirectional-control character: PATCH and PUT /me, and an admin\'s PATCH', async (t) => {
+  const admin = await signUpAdmin(app, db)
+  const { token, user } = await signUp(app)
+  const routes: Array<['PATCH' | 'PUT', string, string]> = [
+    ['PATCH', '/api/v1/users/me', token], ['PUT', '/api/v1/users/me', token], ['PATCH', `/api/v1/users/${user.id}`, admin.token]
+  ]
+  for (const [method, url, caller] of routes) {
+    for (const [what, name, problem] of BAD_NAMES) {
+      const response = await app.inject({ method, url, headers: auth(caller), payload: { last_name: 'Hopper', first_name: name } })
+      t.same([response.statusCode, response.json()], [400, { statusCode: 400, error: 'Bad Request', message: `body/first_name ${problem}` }], `${method} ${url}: ${what}`)
+    }
+  }
+  const { rows } = await db.query('SELECT first_name, last_name FROM users WHERE id = $1', [user.id])
+  t.same(rows, [{ first_name: 'Ada', last_name: 'Lovelace' }], 'nothing changed')
+  for (const [method, url, caller] of routes) {
+    const response = await app.inject({ method, url, headers: auth(caller), payload: { last_name: '  Nguyễn ' } })
+    t.equal(response.json().last_name, 'Nguyễn', `${method} ${url}`)
+  }
+})
+
+const LOCAL_PART = 'body/email must have at most 64 characters before the @'
+
+t.test('an email\'s local part is at most 64 characters, wherever an email is stored', async (t) => {
+  const admin = await signUpAdmin(app, db)
+  const { token, user } = await signUp(app)
+  const long = `${'a'.repeat(65)}@example.com`
+  const signup = await app.inject({ method: 'POST', url: '/api/v1/users', payload: { ...ADA, email: long } })
+  t.same([signup.statusCode, signup.json()], [400, { statusCode: 400, error: 'Bad Request', message: LOCAL_PART }], 'signup')
+  const dotted = await app.inject({ method: 'POST', url: '/api/v1/users', payload: { ...ADA, email: `${'ab.'.repeat(21)}cd@example.com` } })
+  t.equal(dotted.json().message, LOCAL_PART, 'dots count as characters of the local part')
+  const routes = [
+    ['PATCH', '/api/v1/users/me', token, { email: long, current_password: PASSWORD }],
+    ['PUT', '/api/v1/users/me', token, { email: long, current_password: PASSWORD }],
+    ['PATCH', `/api/v1/users/${user.id}`, admin.token, { email: long }]
+  ] as const
+  for (const [method, url, caller, payload] of routes) {
+    const response = await app.inject({ method, url, headers: auth(caller), payload })
+    t.same([response.statusCode, response.json()], [400, { statusCode: 400, error: 'Bad Request', message: LOCAL_PART }], `${method} ${url}`)
+  }
+  t.same((await db.query('SELECT count(*)::int AS n FROM users WHERE length(email) > 70')).rows, [{ n: 0 }], 'no such email stored')
+
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/users', payload: { ...ADA, email: `${'a'.repeat(64)}@example.com` } })).statusCode, 201, '64 is fine')
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/users', payload: { ...ADA, email: 'a'.repeat(70) } })).json().message,
+    'body/email must be a valid email address', 'without an @ it is not an email at all')
+  const admins = await app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: auth(admin.token), payload: { email: `${'b'.repeat(64)}@example.com` } })
+  t.equal(admins.statusCode, 200, 'an admin may set one of 64')
 })
