@@ -10,7 +10,7 @@ import { RequestLog } from './request-log.js'
 import { trustProxyOption } from './http/client-address.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
-import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
+import { AuditEntry, AuditPage, UserPage, UserSummary } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js'
 import gracefulClose from './plugins/graceful-close.js'
@@ -18,6 +18,7 @@ import securityHeaders from './plugins/security-headers.js'
 import cors from './plugins/cors.js'
 import loadShedding from './plugins/load-shedding.js'
 import database from './plugins/database.js'
+import bodyParsers from './plugins/body-parsers.js'
 import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
 import rateLimits from './plugins/rate-limits.js'
@@ -77,7 +78,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -90,6 +91,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // request is cheap, and after the headers, so that it still carries them.
   await app.register(loadShedding)
   await app.register(database, { db: options.db })
+  await app.register(bodyParsers)
   await app.register(inputGuard)
   await app.register(passwords)
   await app.register(rateLimits)

@@ -4,7 +4,7 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifyServerOptions, FastifySchemaCompiler } from 'fastify'
-import { NAME_PATTERN } from './schemas/user.js'
+import { EMAIL_LOCAL_PART_PATTERN, HAS_LETTER, NAME_FORMAT, NAME_PATTERN } from './schemas/user.js'
 import { POLICY_PATTERN } from './schemas/admin.js'
 
 // ajv-formats is CommonJS with a default export.
@@ -16,6 +16,7 @@ const COMMON: Options = { useDefaults: true, allErrors: false, strict: true, key
 function ajvFor (options: Options, externalSchemas: Record<string, unknown>): Ajv {
   const ajv = new Ajv({ ...COMMON, ...options })
   addFormats(ajv)
+  ajv.addFormat(NAME_FORMAT, HAS_LETTER)
   for (const schema of Object.values(externalSchemas)) ajv.addSchema(schema as object)
   return ajv
 }
@@ -63,12 +64,14 @@ const ADMIN_ONLY: Record<string, string> = {
 const SERVER_SET = new Set(['id', 'created_at', 'modified_at'])
 
 const PATTERN_MESSAGES: Record<string, string> = {
-  [NAME_PATTERN]: 'must be 1 to 128 characters (spaces around it are trimmed) with no control characters',
+  [NAME_PATTERN]: 'must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters',
+  [EMAIL_LOCAL_PART_PATTERN]: 'must have at most 64 characters before the @',
   [POLICY_PATTERN]: 'must be 1 to 128 printable ASCII characters, not starting or ending with a space'
 }
 
 const FORMAT_MESSAGES: Record<string, string> = {
   email: 'must be a valid email address',
+  [NAME_FORMAT]: 'must contain at least one letter',
   date: 'must be a real date written YYYY-MM-DD',
   'date-time': 'must be a date and time in RFC 3339 form'
 }

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import t from 'tap'
 import { formatValidationError } from '../src/validation.js'
-import { NAME_PATTERN } from '../src/schemas/user.js'
+import { EMAIL_LOCAL_PART_PATTERN, HAS_LETTER, NAME_FORMAT, NAME_PATTERN } from '../src/schemas/user.js'
 import { auth, buildTestApp, resetData, signUp, signUpAdmin, testDatabase } from './helper.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -36,6 +36,7 @@ const post = async (url: string, payload: unknown = {}): Promise<{ status: numbe
 function firstError (schema: object, data: unknown, options: { messages?: boolean } = {}): ErrorObject {
   const ajv = new Ajv({ allErrors: false, strict: true, ...options })
   addFormats(ajv)
+  ajv.addFormat(NAME_FORMAT, HAS_LETTER)
   const validate = ajv.compile(schema)
   if (validate(data)) throw new Error(`${JSON.stringify(data)} is valid`)
   return (validate.errors as ErrorObject[])[0]
@@ -82,7 +83,7 @@ t.test('the service\'s own bodies: each message names the field and says what is
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ email: 'ada' }, 'body/email must be a valid email address'],
     [{ email: `${'a'.repeat(243)}@example.com` }, 'body/email must be at most 254 characters'],
-    [{ first_name: 'Ada\tLovelace' }, 'body/first_name must be 1 to 128 characters (spaces around it are trimmed) with no control characters'],
+    [{ first_name: 'Ada\tLovelace' }, 'body/first_name must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
     [{ last_name: 12 }, 'body/last_name must be a string'],
     [{ dob: '1990-13-01' }, 'body/dob must be a real date written YYYY-MM-DD'],
     [{ password: 'short' }, 'body/password must be at least 10 characters'],
@@ -117,7 +118,9 @@ t.test('the formatter, keyword by keyword, on the errors Ajv really gives', asyn
     ['format date', { type: 'string', format: 'date' }, '2023-02-29', 'body must be a real date written YYYY-MM-DD'],
     ['format date-time', { type: 'string', format: 'date-time' }, '2023-01-01', 'body must be a date and time in RFC 3339 form'],
     ['another format', { type: 'string', format: 'uuid' }, 'x', 'body must be a valid uuid'],
-    ['the name pattern', { type: 'string', pattern: NAME_PATTERN }, ' ', 'body must be 1 to 128 characters (spaces around it are trimmed) with no control characters'],
+    ['the name pattern', { type: 'string', pattern: NAME_PATTERN }, ' ', 'body must be 1 to 128 characters (spaces around it are trimmed) with no control or bidirectional-control characters'],
+    ['the name\'s letter', { type: 'string', format: NAME_FORMAT }, '\u200B', 'body must contain at least one letter'],
+    ['the email\'s local part', { type: 'string', pattern: EMAIL_LOCAL_PART_PATTERN }, `${'a'.repeat(65)}@example.com`, 'body must have at most 64 characters before the @'],
     ['another pattern', { type: 'string', pattern: '^[A-Z]+$' }, 'abc', 'body has characters that are not allowed'],
     ['minLength', { type: 'string', minLength: 10 }, 'abc', 'body must be at least 10 characters'],
     ['maxLength', { type: 'string', maxLength: 3 }, 'abcd', 'body must be at most 3 characters'],

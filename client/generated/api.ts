@@ -47,7 +47,7 @@ export interface paths {
         };
         /**
          * List users
-         * @description **Admin only** (403 for other users). Pages in id order with a cursor: pass `next_cursor` back as `cursor` until it is null. Users who sign up during the walk appear on a later page; none is missed or repeated.
+         * @description **Admin only** (403 for other users). Pages in id order with a cursor: pass `next_cursor` back as `cursor` until it is null. Users who sign up during the walk appear on a later page; none is missed or repeated. No health data: each user says only whether genetic results and a policy number are attached (`has_genetic_result`, `has_policy`); GET /api/v1/users/{id} reads them, and the audit log records that read.
          */
         get: operations["listUsers"];
         put?: never;
@@ -314,9 +314,38 @@ export interface components {
             expires_in: number;
             user: components["schemas"]["User"];
         };
+        /** UserSummary */
+        UserSummary: {
+            /** @example 42 */
+            id: number;
+            /** @example ada@example.com */
+            email: string;
+            /** @example Ada */
+            first_name: string;
+            /** @example Lovelace */
+            last_name: string;
+            /**
+             * Format: date
+             * @example 1990-04-17
+             */
+            dob: string;
+            /**
+             * @description Only an admin can change it
+             * @enum {string}
+             */
+            role: "user" | "admin";
+            /** @description Whether genetic results are attached; GET /api/v1/users/{id} reads them */
+            has_genetic_result: boolean;
+            /** @description Whether a policy number is set; GET /api/v1/users/{id} reads it */
+            has_policy: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            modified_at: string;
+        };
         /** UserPage */
         UserPage: {
-            users: components["schemas"]["User"][];
+            users: components["schemas"]["UserSummary"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -403,6 +432,7 @@ export interface components {
 export type SchemaError = components['schemas']['Error'];
 export type SchemaUser = components['schemas']['User'];
 export type SchemaToken = components['schemas']['Token'];
+export type SchemaUserSummary = components['schemas']['UserSummary'];
 export type SchemaUserPage = components['schemas']['UserPage'];
 export type SchemaAuditEntry = components['schemas']['AuditEntry'];
 export type SchemaAuditPage = components['schemas']['AuditPage'];
@@ -564,7 +594,7 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email: string;
@@ -574,12 +604,14 @@ export interface operations {
                      */
                     password: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Lovelace
                      */
                     last_name: string;
@@ -906,12 +938,14 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name?: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     last_name?: string;
@@ -923,7 +957,7 @@ export interface operations {
                     dob?: string;
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email?: string;
@@ -1131,12 +1165,14 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name?: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     last_name?: string;
@@ -1148,7 +1184,7 @@ export interface operations {
                     dob?: string;
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email?: string;
@@ -1417,12 +1453,14 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     first_name?: string;
                     /**
-                     * @description 1 to 128 characters after trimming spaces, no control characters
+                     * Format: person-name
+                     * @description 1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters
                      * @example Ada
                      */
                     last_name?: string;
@@ -1434,7 +1472,7 @@ export interface operations {
                     dob?: string;
                     /**
                      * Format: email
-                     * @description Unique whatever its case
+                     * @description At most 64 characters before the @; unique whatever its case
                      * @example ada@example.com
                      */
                     email?: string;

@@ -1,6 +1,7 @@
 // The users table: credentials and profile. Every read that returns a User joins the genetic
 // profile, so the one query also answers GET /me.
 import { conflict, isUniqueViolation } from '../errors.js'
+import type { UserSummary } from '../schemas/admin.js'
 import type { User } from '../schemas/user.js'
 import type { Queryable } from './database.js'
 import { foldEmail } from '../accounts/email.js'
@@ -104,11 +105,14 @@ export function usersTable (db: Queryable) {
     /**
      * A keyset page: up to `limit` users after `afterId`, in id order, which new signups cannot
      * disturb and which costs the same on page 5 000 as on page 1 (no OFFSET).
-     * `email` keeps the users whose email contains it, both folded.
+     * `email` keeps the users whose email contains it, both folded. Whether there is health
+     * data, not the data: a list must not hand out what a read of that one user would audit.
      */
-    async page (options: { afterId: number, email?: string, limit: number }): Promise<User[]> {
-      const { rows } = await db.query<User>(
-        `SELECT ${USER_COLUMNS}
+    async page (options: { afterId: number, email?: string, limit: number }): Promise<UserSummary[]> {
+      const { rows } = await db.query<UserSummary>(
+        `SELECT u.id, u.email, u.first_name, u.last_name, u.dob, u.role,
+                g.genetic_result IS NOT NULL AS has_genetic_result, g.policy IS NOT NULL AS has_policy,
+                u.created_at, u.modified_at
            FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
           WHERE u.id > $1 AND ($2::text IS NULL OR strpos(u.email_folded, $2) > 0)
           ORDER BY u.id

@@ -24,7 +24,9 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listUsers',
       summary: 'List users',
       description: `${ADMIN_ONLY} Pages in id order with a cursor: pass \`next_cursor\` back as \`cursor\` until it is null. ` +
-        'Users who sign up during the walk appear on a later page; none is missed or repeated.',
+        'Users who sign up during the walk appear on a later page; none is missed or repeated. ' +
+        'No health data: each user says only whether genetic results and a policy number are attached ' +
+        '(`has_genetic_result`, `has_policy`); GET /api/v1/users/{id} reads them, and the audit log records that read.',
       tags: ['admin'],
       security: TOKEN_SECURITY,
       querystring: ListUsersQuery,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, StringEnum, withExamples } from './common.js'
+import { Nullable, StringEnum, ref, withExamples } from './common.js'
 import { Dob, Email, Name, Role, User } from './user.js'
 
 /** Printable ASCII, 1–128 characters, no space at either end. */
@@ -22,8 +22,28 @@ export const ListUsersQuery = Type.Object({
 })
 export type ListUsersQuery = Static<typeof ListUsersQuery>
 
+const { id, email, first_name: firstName, last_name: lastName, dob, role, created_at: createdAt, modified_at: modifiedAt } = User.properties
+
+/**
+ * A user as the admin list shows them: whether there is health data, never the data itself, which
+ * only GET /api/v1/users/{id} gives, with an audit entry naming the user read.
+ */
+export const UserSummary = Type.Object({
+  id,
+  email,
+  first_name: firstName,
+  last_name: lastName,
+  dob,
+  role,
+  has_genetic_result: Type.Boolean({ description: 'Whether genetic results are attached; GET /api/v1/users/{id} reads them' }),
+  has_policy: Type.Boolean({ description: 'Whether a policy number is set; GET /api/v1/users/{id} reads it' }),
+  created_at: createdAt,
+  modified_at: modifiedAt
+}, { $id: 'UserSummary', title: 'UserSummary', additionalProperties: false })
+export type UserSummary = Static<typeof UserSummary>
+
 export const UserPage = Type.Object({
-  users: Type.Array(Type.Unsafe<Static<typeof User>>(Type.Ref('User'))),
+  users: Type.Array(ref(UserSummary)),
   next_cursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' }))
 }, { $id: 'UserPage', title: 'UserPage', additionalProperties: false })
 export type UserPage = Static<typeof UserPage>

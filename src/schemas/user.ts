@@ -7,11 +7,36 @@ import { Altcha } from './captcha.js'
 /** The account the examples walk through: sign up, log in, change it (Try it out in /docs works in that order). */
 const ADA = { email: 'ada@example.com', password: 'violet-Harbor-93-kettle', first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' }
 
-/** 1–128 characters once the spaces around it are trimmed, and no control characters anywhere. */
-export const NAME_PATTERN = '^ *[^\\s\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,126}[^\\s\\u0000-\\u001F\\u007F-\\u009F])? *$'
+/**
+ * Characters no name may hold: controls (Cc), and the bidirectional controls, which make a name
+ * display as something other than what it is (in the staff console, in a mail).
+ */
+const NOT_IN_NAMES = '\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069'
+/** 1–128 characters once the spaces around it are trimmed, and none of those characters anywhere. */
+export const NAME_PATTERN = `^ *[^\\s${NOT_IN_NAMES}](?:[^${NOT_IN_NAMES}]{0,126}[^\\s${NOT_IN_NAMES}])? *$`
+/**
+ * The format of a name: at least one letter, so that no name is made of invisible characters
+ * (U+200B, U+2060) or marks alone. A format rather than a second pattern because a schema has one
+ * `pattern`, and Ajv checks `format` after it: the first rule broken names the problem.
+ */
+export const NAME_FORMAT = 'person-name'
+export const HAS_LETTER = /\p{L}/u
+/** RFC 5321: a local part is at most 64 octets (the email format admits ASCII only, so characters). */
+export const EMAIL_LOCAL_PART_PATTERN = '^(?![^@]{65,}@)'
 
-export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Unique whatever its case', examples: ['ada@example.com'] })
-export const Name = Type.String({ pattern: NAME_PATTERN, description: '1 to 128 characters after trimming spaces, no control characters', examples: ['Ada'] })
+export const Email = Type.String({
+  format: 'email',
+  maxLength: 254,
+  pattern: EMAIL_LOCAL_PART_PATTERN,
+  description: 'At most 64 characters before the @; unique whatever its case',
+  examples: ['ada@example.com']
+})
+export const Name = Type.String({
+  pattern: NAME_PATTERN,
+  format: NAME_FORMAT,
+  description: '1 to 128 characters after trimming spaces, with at least one letter and no control or bidirectional-control characters',
+  examples: ['Ada']
+})
 export const Dob = Type.String({ format: 'date', description: 'Date of birth, YYYY-MM-DD, not in the future', examples: ['1990-04-17'] })
 export const NewPassword = Type.String({
   minLength: 10,

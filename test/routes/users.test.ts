@@ -56,12 +56,43 @@ t.test('the list pages with a cursor until next_cursor is null, and filters by e
   const all = await get('/api/v1/users', admin.token)
   t.equal(all.json().users.length, 5, 'the default page (20) holds them all')
   t.equal(all.json().next_cursor, null)
-  t.match(all.json().users[1], { email: 'Customer0@Example.com', role: 'user', policy: null, genetic_result: null })
+  t.match(all.json().users[1], { email: 'Customer0@Example.com', role: 'user', has_genetic_result: false, has_policy: false })
 
   const filtered = await get('/api/v1/users?email=EXAMPLE.COM', admin.token)
   t.equal(filtered.json().users.length, 4, 'case-insensitive substring')
   const none = await get('/api/v1/users?email=%25', admin.token)
   t.same(none.json(), { users: [], next_cursor: null }, 'a % is a character, not a wildcard')
+})
+
+t.test('the list shows whether there is health data, never the data; only a read of the user hands it out, and is audited', async (t) => {
+  const admin = await signUpAdmin(app, db)
+  const dave = await signUp(app, { email: 'dave@example.com', first_name: 'Dave' })
+  await signUp(app, { email: 'erin@example.com' })
+  t.equal((await putGenetics(dave.user.id, admin.token, GENETICS)).statusCode, 200)
+  const trailOfDave = async (): Promise<Array<[string, number | null]>> => {
+    const { rows } = await db.query<{ action: string, actor_id: number | null }>(
+      "SELECT action, actor_id FROM audit_log WHERE target_id = $1 AND action <> 'genetics.update' ORDER BY id", [dave.user.id])
+    return rows.map((row) => [row.action, row.actor_id])
+  }
+
+  const list = await get('/api/v1/users?email=dave', admin.token)
+  t.equal(list.statusCode, 200)
+  const { users } = list.json() as { users: Array<Record<string, unknown>> }
+  t.equal(users.length, 1)
+  t.same(Object.keys(users[0]).sort(),
+    ['created_at', 'dob', 'email', 'first_name', 'has_genetic_result', 'has_policy', 'id', 'last_name', 'modified_at', 'role'])
+  t.match(users[0], { id: dave.user.id, email: 'dave@example.com', first_name: 'Dave', has_genetic_result: true, has_policy: true })
+  t.notMatch(list.body, /BRCA1|rs429358|POL-2024/, 'no genetic value or policy number anywhere in the answer')
+  const others = (await get('/api/v1/users?email=erin', admin.token)).json().users
+  t.match(others, [{ email: 'erin@example.com', has_genetic_result: false, has_policy: false }])
+  t.same(await trailOfDave(), [], 'listing is not a read of dave')
+
+  const read = await get(`/api/v1/users/${dave.user.id}`, admin.token)
+  t.same(read.json().genetic_result, GENETICS.genetic_result)
+  t.equal(read.json().policy, GENETICS.policy)
+  t.same(await trailOfDave(), [['user.read', admin.user.id]], 'the read that hands out the data is in dave\'s trail')
+  const trail = await get(`/api/v1/audit?user_id=${dave.user.id}`, admin.token)
+  t.match(trail.json().entries, [{ action: 'user.read', actor_id: admin.user.id, target_id: dave.user.id }, { action: 'genetics.update' }])
 })
 
 t.test('list parameters outside their range are a 400', async (t) => {
