@@ -2,9 +2,10 @@
 // the rule that the service keeps at least one admin, and the audit entry. Shared by the
 // customer's own routes, the admin routes and the command line.
 import { conflict } from './errors.js'
+import { queueEmailChange } from './accounts/email.js'
 import type { Database } from './db/database.js'
 import { tables } from './db/tables.js'
-import type { UserChanges } from './db/users.js'
+import { EMAIL_TAKEN, type UserChanges } from './db/users.js'
 import type { User } from './schemas/user.js'
 
 const FIELD_NAMES: Record<keyof UserChanges, string> = {
@@ -13,7 +14,8 @@ const FIELD_NAMES: Record<keyof UserChanges, string> = {
   firstName: 'first_name',
   lastName: 'last_name',
   dob: 'dob',
-  role: 'role'
+  role: 'role',
+  pendingEmail: 'pending_email'
 }
 
 /** The API names of the fields a change sets, for the audit log (never their values). */
@@ -28,7 +30,7 @@ export const LAST_ADMIN = 'this is the last admin account: make another user an 
 export interface ChangeOptions {
   /** Who makes the change: the user themself, an admin, or null for the command line. */
   actorId: number | null
-  /** On a password change, the session that stays logged in (the one making the change). */
+  /** On a password or email change, the session that stays logged in (the one making the change). */
   keepSessionId?: string
 }
 
@@ -40,10 +42,18 @@ export async function changeAccount (db: Database, userId: number, changes: User
       const standing = await t.users.adminStanding(userId)
       if (standing?.isAdmin === true && standing.otherAdmins === 0) throw conflict(LAST_ADMIN)
     }
+    if (changes.pendingEmail !== undefined) {
+      const owner = await t.users.findIdByEmail(changes.pendingEmail)
+      if (owner !== undefined && owner !== userId) throw conflict(EMAIL_TAKEN)
+    }
     const user = await t.users.update(userId, changes)
     if (user === undefined) return undefined
     // A new password ends every other session: whoever knew the old one is logged out.
-    if (changes.passwordHash !== undefined) await t.sessions.revokeOthers(userId, options.keepSessionId)
+    if (changes.passwordHash !== undefined) {
+      await t.sessions.revokeOthers(userId, options.keepSessionId)
+      await t.outbox.queueForUser(userId, 'password_changed')
+    }
+    if (changes.pendingEmail !== undefined) await queueEmailChange(t, userId, changes.pendingEmail, options.keepSessionId)
     await t.auditLog.record({ actorId: options.actorId, action: 'user.update', targetId: userId, fields: changedFields(changes) })
     return user
   })

@@ -11,6 +11,7 @@ import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
+import { Accepted } from './schemas/email.js'
 import errors, { frameworkErrors } from './plugins/errors.js'
 import gracefulClose from './plugins/graceful-close.js'
 import securityHeaders from './plugins/security-headers.js'
@@ -21,6 +22,7 @@ import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
 import rateLimits from './plugins/rate-limits.js'
 import housekeeping from './plugins/housekeeping.js'
+import mail from './plugins/mail.js'
 import captcha from './plugins/captcha.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
@@ -31,6 +33,8 @@ import meRoutes from './routes/me.js'
 import userRoutes from './routes/users.js'
 import auditRoutes from './routes/audit.js'
 import captchaRoutes from './routes/captcha.js'
+import emailRoutes from './routes/email.js'
+import passwordResetRoutes from './routes/password-reset.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,7 +70,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -83,6 +87,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(passwords)
   await app.register(rateLimits)
   await app.register(housekeeping)
+  await app.register(mail)
   await app.register(captcha)
   await app.register(auth)
   await app.register(docs)
@@ -95,6 +100,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(userRoutes, { prefix: '/api/v1/users' })
   await app.register(auditRoutes, { prefix: '/api/v1/audit' })
   await app.register(captchaRoutes, { prefix: '/api/v1/captcha' })
+  await app.register(emailRoutes, { prefix: '/api/v1/users' })
+  await app.register(passwordResetRoutes, { prefix: '/api/v1/users/password-reset' })
 
   return app
 }

@@ -26,6 +26,8 @@ declare module 'fastify' {
       check: (request: FastifyRequest) => Promise<void>
       /** After a successful login: the failure streak starts again from zero. */
       reset: (request: FastifyRequest) => Promise<void>
+      /** Lifts every lock of the account, from every IP (a password reset proved who owns it). */
+      clearAccount: (email: string) => Promise<void>
     }
   }
 }
@@ -36,8 +38,18 @@ interface StoreOptions {
   counter?: Counter
 }
 
-/** Keys are hashed: the table holds no email or IP address in clear. */
-const digest = (key: string): string => createHash('sha256').update(key).digest('base64url')
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url')
+
+/**
+ * Keys are hashed: the table holds no email or IP address in clear. A lockout key (`account|ip`)
+ * starts with a hash of its account alone, so that every lock of one account can be found.
+ */
+const ACCOUNT_PREFIX_LENGTH = 21
+const accountPrefix = (account: string): string => sha256(account).slice(0, ACCOUNT_PREFIX_LENGTH)
+function digest (key: string): string {
+  const split = key.lastIndexOf('|')
+  return split < 0 ? sha256(key) : accountPrefix(key.slice(0, split)) + sha256(key).slice(ACCOUNT_PREFIX_LENGTH)
+}
 
 /** A @fastify/rate-limit store over the rate_limits table; `counter` picks the counting rule. */
 function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOptions) => unknown {
@@ -61,8 +73,9 @@ function postgresStore (rateLimits: Tables['rateLimits']): new (options: StoreOp
 }
 
 /** Runs after validation, so the body is a login body. */
+const lockoutAccount = (email: string): string => `login:${email.toLowerCase()}`
 const lockoutKey = (request: FastifyRequest): string =>
-  `login:${(request.body as { email: string }).email.toLowerCase()}|${request.ip}`
+  `${lockoutAccount((request.body as { email: string }).email)}|${request.ip}`
 
 function retryTime (seconds: number): string {
   if (seconds < 120) return `${seconds} seconds`
@@ -104,6 +117,9 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
     },
     async reset (request) {
       await app.data.rateLimits.clear(digest(lockoutKey(request)))
+    },
+    async clearAccount (email) {
+      await app.data.rateLimits.clearPrefix(accountPrefix(lockoutAccount(email)))
     }
   })
 }

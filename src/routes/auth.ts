@@ -7,6 +7,7 @@ import { errors, noContent, ok, rateLimited } from '../schemas/responses.js'
 import { LoginBody, LogoutBody, SignupBody, TokenResponse, type User } from '../schemas/user.js'
 import { PUBLIC, TOKEN_SECURITY } from '../plugins/docs.js'
 import { tables } from '../db/tables.js'
+import { queueVerification } from '../accounts/email.js'
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
@@ -51,8 +52,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
     const { created, session } = await app.db.transaction(async (tx) => {
       const created = await tables(tx).users.create({ ...user, passwordHash })
+      await queueVerification(tables(tx), created.id)
       return { created, session: await tables(tx).sessions.start(created.id, config.jwtTtl) }
     })
+    app.mail.kick()
     request.log.info({ userId: created.id }, 'user signed up')
     return await reply.code(201).send(tokenResponse(created, session.id, config.jwtTtl))
   })

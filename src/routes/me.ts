@@ -29,7 +29,9 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       summary: 'Change my account',
       description: 'Partial update: send only the fields to change. Changing `email` or `password` needs ' +
-        '`current_password`; a new password ends every other session.',
+        '`current_password`; a new password ends every other session. A new `email` is not the account\'s until the link ' +
+        'mailed to it is followed: until then `email` stays and `pending_email` shows it. The current address is told of ' +
+        'either change by mail.',
       tags: ['me'],
       security: TOKEN_SECURITY,
       body: UpdateMeBody,
@@ -48,7 +50,8 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
   const updateHandler = async (request: { body: UpdateMeBody, account: User, sessionId: string }): Promise<User> => {
     const { body, account } = request
     const changes: UserChanges = {
-      email: body.email,
+      // The address changes once its owner follows the link mailed to it.
+      pendingEmail: body.email,
       firstName: body.first_name === undefined ? undefined : cleanName(body.first_name),
       lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
       dob: body.dob === undefined ? undefined : checkDob(body.dob)
@@ -64,11 +67,12 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     }
     if (body.password !== undefined) {
       const problem = passwordProblem(body.password, [
-        changes.email ?? account.email, changes.firstName ?? account.first_name, changes.lastName ?? account.last_name])
+        body.email ?? account.email, changes.firstName ?? account.first_name, changes.lastName ?? account.last_name])
       if (problem !== undefined) throw badRequest(`body/${problem}`)
       changes.passwordHash = await app.passwords.hash(body.password)
     }
     const updated = await changeAccount(app.db, account.id, changes, { actorId: account.id, keepSessionId: request.sessionId })
+    app.mail.kick()
     // Deleted (by themself elsewhere, or by an admin) since this request was authenticated.
     if (updated === undefined) throw unauthorized(SESSION_ENDED)
     return updated
