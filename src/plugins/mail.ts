@@ -39,6 +39,9 @@ export const POLL_INTERVAL_MS = 5000
 /** Cleanup on the first poll and then every this many polls (10 minutes). */
 const CLEANUP_EVERY = 120
 
+/** nodemailer's codes for a refused recipient and a refused message. */
+const REFUSALS_FOR_GOOD = new Set(['EENVELOPE', 'EMESSAGE'])
+
 /** 30 s, 1 min, 2 min, … at most an hour between attempts. */
 export const retryDelaySeconds = (attempts: number): number => Math.min(30 * 2 ** (attempts - 1), 3600)
 
@@ -72,8 +75,9 @@ async function mail (app: FastifyInstance): Promise<void> {
       return 'sent'
     } catch (error) {
       const reason = describe(error)
-      // A template this version does not know, or a recipient the server refuses for good, will not get better.
-      const permanent = rendered === undefined || (error as { permanent?: unknown }).permanent === true
+      // A template this version does not know, or a recipient or message the server refuses for
+      // good (5xx), will not get better; refused credentials or a server turning us away will, once fixed.
+      const permanent = rendered === undefined || ((error as { permanent?: unknown }).permanent === true && REFUSALS_FOR_GOOD.has(reason.code))
       const outcome = await outbox.recordFailure(row.id, JSON.stringify(reason), retryDelaySeconds(row.attempts), GIVE_UP_SECONDS, permanent)
       if (outcome === 'failed') {
         log.error({ ...mailLog, ...reason }, 'mail given up: it could not be sent')
