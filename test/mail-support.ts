@@ -90,12 +90,12 @@ export async function mailServer (t: Test, options: MailServerOptions = {}): Pro
         for (const check of waiting) check()
         callback()
       }
-      void parsed.then((mail) => {
+      parsed.then((mail) => {
         if (hold === undefined) return take(mail)
         const held = hold
         hold = undefined
         held(() => take(mail))
-      })
+      }, callback)
     }
   }
 

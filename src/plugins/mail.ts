@@ -131,9 +131,9 @@ async function mail (app: FastifyInstance): Promise<void> {
   })
 
   app.addHook('onReady', async () => {
-    if (config.smtpUrl === undefined) log.info({ outbox: outboxDir(config) }, `SMTP_URL is not set: mails are written as .eml files under ${outboxDir(config)}`)
     // Tests drain when they choose to (`app.mail.drain()`).
     if (config.env === 'test') return
+    if (config.smtpUrl === undefined) log.info({ outbox: outboxDir(config) }, `SMTP_URL is not set: mails are written as .eml files under ${outboxDir(config)}`)
     timer = setInterval(poll, POLL_INTERVAL_MS)
     timer.unref()
     poll()
