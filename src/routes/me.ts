@@ -49,9 +49,12 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
 
   const updateHandler = async (request: { body: UpdateMeBody, account: User, sessionId: string }): Promise<User> => {
     const { body, account } = request
+    // A new address is the account's once its owner follows the link mailed to it; the same
+    // address in another case is the same mailbox, and changes at once.
+    const sameAddress = body.email?.toLowerCase() === account.email.toLowerCase()
     const changes: UserChanges = {
-      // The address changes once its owner follows the link mailed to it.
-      pendingEmail: body.email,
+      email: sameAddress ? body.email : undefined,
+      pendingEmail: sameAddress ? undefined : body.email,
       firstName: body.first_name === undefined ? undefined : cleanName(body.first_name),
       lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
       dob: body.dob === undefined ? undefined : checkDob(body.dob)
