@@ -2,9 +2,10 @@
 // the rule that the service keeps at least one admin, and the audit entry. Shared by the
 // customer's own routes, the admin routes and the command line.
 import { conflict } from './errors.js'
+import { queueEmailChange } from './accounts/mailed-links.js'
 import type { Database } from './db/database.js'
 import { tables } from './db/tables.js'
-import type { UserChanges } from './db/users.js'
+import { EMAIL_TAKEN, type UserChanges } from './db/users.js'
 import type { User } from './schemas/user.js'
 
 const FIELD_NAMES: Record<keyof UserChanges, string> = {
@@ -13,7 +14,8 @@ const FIELD_NAMES: Record<keyof UserChanges, string> = {
   firstName: 'first_name',
   lastName: 'last_name',
   dob: 'dob',
-  role: 'role'
+  role: 'role',
+  pendingEmail: 'pending_email'
 }
 
 /** The API names of the fields a change sets, for the audit log (never their values). */
@@ -40,11 +42,17 @@ export async function changeAccount (db: Database, userId: number, changes: User
       const standing = await t.users.adminStanding(userId)
       if (standing?.isAdmin === true && standing.otherAdmins === 0) throw conflict(LAST_ADMIN)
     }
+    if (changes.pendingEmail !== undefined) {
+      const owner = await t.users.findIdByEmail(changes.pendingEmail)
+      if (owner !== undefined && owner !== userId) throw conflict(EMAIL_TAKEN)
+    }
     const user = await t.users.update(userId, changes)
     if (user === undefined) return undefined
     // A new password or email ends every other session: whoever knew the old password, or took the
     // account over to point it at an address of theirs, is logged out everywhere else.
     if (changes.passwordHash !== undefined || changes.email !== undefined) await t.sessions.revokeOthers(userId, options.keepSessionId)
+    if (changes.passwordHash !== undefined) await t.outbox.queueForUser(userId, 'password_changed')
+    if (changes.pendingEmail !== undefined) await queueEmailChange(t, userId, changes.pendingEmail, options.keepSessionId)
     await t.auditLog.record({ actorId: options.actorId, action: 'user.update', targetId: userId, fields: changedFields(changes) })
     return user
   })

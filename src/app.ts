@@ -12,6 +12,7 @@ import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage, UserSummary } from './schemas/admin.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
+import { Accepted } from './schemas/email.js'
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js'
 import gracefulClose from './plugins/graceful-close.js'
 import securityHeaders from './plugins/security-headers.js'
@@ -23,6 +24,7 @@ import inputGuard from './plugins/input-guard.js'
 import passwords from './plugins/passwords.js'
 import rateLimits from './plugins/rate-limits.js'
 import housekeeping from './plugins/housekeeping.js'
+import mail from './plugins/mail.js'
 import captcha from './plugins/captcha.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
@@ -33,6 +35,8 @@ import meRoutes from './routes/me.js'
 import userRoutes from './routes/users.js'
 import auditRoutes from './routes/audit.js'
 import captchaRoutes from './routes/captcha.js'
+import emailRoutes from './routes/email.js'
+import passwordResetRoutes from './routes/password-reset.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,7 +82,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -96,6 +100,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(passwords)
   await app.register(rateLimits)
   await app.register(housekeeping)
+  await app.register(mail)
   await app.register(captcha)
   await app.register(auth)
   await app.register(docs)
@@ -108,6 +113,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(userRoutes, { prefix: '/api/v1/users' })
   await app.register(auditRoutes, { prefix: '/api/v1/audit' })
   await app.register(captchaRoutes, { prefix: '/api/v1/captcha' })
+  await app.register(emailRoutes, { prefix: '/api/v1/users' })
+  await app.register(passwordResetRoutes, { prefix: '/api/v1/users/password-reset' })
 
   return app
 }

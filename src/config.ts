@@ -39,6 +39,12 @@ export interface Config {
   requestTimeoutMs: number
   /** Live sessions a user may have; starting one more ends the oldest. */
   maxSessionsPerUser: number
+  /** smtp:// or smtps:// server for outgoing mail; without it (development only) mails are .eml files under DATA_DIR/outbox. */
+  smtpUrl: string | undefined
+  /** The From of every mail. */
+  mailFrom: string
+  /** The base of every link in a mail, without a trailing slash. */
+  publicUrl: string
   /** Things worth telling the operator at start-up, e.g. a generated secret. */
   warnings: string[]
 }
@@ -77,10 +83,13 @@ export function loadConfig (env: Env = process.env): Config {
     if (file !== undefined && !existsSync(file)) throw new ConfigError(name, `file not found: ${file}`)
   }
 
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const host = hostname(env, production)
+
   return {
     env: nodeEnv,
-    port: integer(env, 'PORT', 3000, 0, 65535),
-    host: hostname(env, production),
+    port,
+    host,
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     testDatabaseUrl: postgresUrl(env, 'TEST_DATABASE_URL'),
     dataDir: optional(env, 'DATA_DIR') ?? 'data',
@@ -104,6 +113,9 @@ export function loadConfig (env: Env = process.env): Config {
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 20, 1, 1000),
+    smtpUrl: smtp(env, production),
+    mailFrom: optional(env, 'MAIL_FROM') ?? 'dna-api <no-reply@localhost>',
+    publicUrl: publicUrl(env, production, `${tlsCertFile === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`),
     warnings
   }
 }
@@ -211,4 +223,34 @@ function origins (env: Env, name: string): string[] {
     }
     return origin
   })
+}
+
+/** Credentials travel in the URL (`smtp://user:pass@host:587`); nothing of it is ever logged. */
+function smtp (env: Env, production: boolean): string | undefined {
+  const raw = optional(env, 'SMTP_URL')
+  if (raw === undefined) {
+    if (production) throw new ConfigError('SMTP_URL', 'required in production, e.g. smtp://user:password@smtp.example.com:587 or smtps://…:465')
+    return undefined
+  }
+  let url: URL | undefined
+  try {
+    url = new URL(raw)
+  } catch {}
+  if (url === undefined || !['smtp:', 'smtps:'].includes(url.protocol) || url.hostname === '') {
+    throw new ConfigError('SMTP_URL', 'expected a URL like smtp://user:password@host:587 or smtps://user:password@host:465')
+  }
+  return raw
+}
+
+function publicUrl (env: Env, production: boolean, fallback: string): string {
+  const raw = optional(env, 'PUBLIC_URL')
+  if (raw === undefined && production) throw new ConfigError('PUBLIC_URL', 'required in production: the address people open the pages at, e.g. https://dna.example.com')
+  let url: URL | undefined
+  try {
+    url = new URL(raw ?? fallback)
+  } catch {}
+  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError('PUBLIC_URL', `expected an http(s) URL without query or fragment, like https://dna.example.com, got '${raw ?? fallback}'`)
+  }
+  return url.href.replace(/\/+$/, '')
 }

@@ -46,7 +46,10 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     captchaDifficulty: 5000,
     maxEventLoopDelayMs: 1000,
     requestTimeoutMs: 30_000,
-    maxSessionsPerUser: 20
+    maxSessionsPerUser: 20,
+    smtpUrl: undefined,
+    mailFrom: 'dna-api <no-reply@localhost>',
+    publicUrl: 'http://127.0.0.1:3000'
   })
   t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
   t.not(loadConfig({}).jwtSecret, jwtSecret, 'each process gets its own random secret')
@@ -59,8 +62,9 @@ t.test('a set secret gives no warning', async (t) => {
 })
 
 t.test('in production the server listens on every interface', async (t) => {
-  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).host, '0.0.0.0')
-  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, HOST: '10.0.0.5' }).host, '10.0.0.5')
+  const mail = { SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...mail }).host, '0.0.0.0')
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, HOST: '10.0.0.5', ...mail }).host, '10.0.0.5')
 })
 
 t.test('values are read with the spaces around them trimmed, and blank means unset', async (t) => {
@@ -132,6 +136,9 @@ t.test('every variable is read', async (t) => {
     maxEventLoopDelayMs: 0,
     requestTimeoutMs: 5000,
     maxSessionsPerUser: 3,
+    smtpUrl: undefined,
+    mailFrom: 'dna-api <no-reply@localhost>',
+    publicUrl: 'https://[::1]:0',
     warnings: []
   })
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)

@@ -58,8 +58,9 @@ t.test('the document says which version it describes and that the API is on this
 t.test('operation ids are the method names clients are generated with', async (t) => {
   t.same(operations.map(({ operation }) => operation.operationId).sort(), [
     'createUser', 'deleteMe', 'deleteUser', 'getCaptcha', 'getCaptchaStatus', 'getMe', 'getUser', 'health', 'listAudit', 'listUsers',
-    'login', 'logout', 'putMe', 'ready', 'setGenetics', 'updateMe', 'updateUser'
-  ])
+    'login', 'logout', 'putMe', 'ready', 'setGenetics', 'updateMe', 'updateUser',
+    'confirmEmailChange', 'confirmEmailVerification', 'confirmPasswordReset', 'requestEmailVerification', 'requestPasswordReset'
+  ].sort())
 })
 
 t.test('every operation has a summary, a declared tag, its security and every error it can answer', async (t) => {
@@ -100,6 +101,8 @@ t.test('every request body example is accepted by its operation', async (t) => {
       const user = operation.operationId === 'createUser'
         ? undefined
         : (await app.inject({ method: 'POST', url: '/api/v1/users', payload: account as object })).json<{ jwt_token: string, user: { id: number } }>()
+      // Genetic results need a verified address (the link mailed at signup, followed).
+      if (user !== undefined) await db.query('UPDATE users SET email_verified = true WHERE id = $1', [user.user.id])
       const token = operation.tags.includes('admin') ? admin.token : user?.jwt_token
       const response = await app.inject({
         method,
@@ -107,8 +110,12 @@ t.test('every request body example is accepted by its operation', async (t) => {
         headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
         payload: example.value as object
       })
-      t.ok(response.statusCode < 300 && String(response.statusCode) in operation.responses,
-        `${operation.operationId} example ${name}`, { status: response.statusCode, body: response.body })
+      // A mailed link's token cannot be known in advance: the example is shaped right and refused as unknown.
+      const mailedToken = /^confirm(Email|Password)/.test(operation.operationId)
+      t.ok(mailedToken
+        ? response.statusCode === 400 && response.json().message === 'token is invalid or has expired'
+        : response.statusCode < 300 && String(response.statusCode) in operation.responses,
+      `${operation.operationId} example ${name}`, { status: response.statusCode, body: response.body })
     }
   }
 })

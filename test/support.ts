@@ -195,6 +195,9 @@ export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS
     TLS_CERT_FILE: '',
     TLS_KEY_FILE: '',
     CAPTCHA: '',
+    SMTP_URL: '',
+    MAIL_FROM: '',
+    PUBLIC_URL: '',
     // Off, as in test/helper.ts: a server started under coverage on a busy machine lags.
     MAX_EVENT_LOOP_DELAY_MS: '0',
     REQUEST_TIMEOUT_MS: '',

@@ -116,7 +116,7 @@ export interface paths {
         get: operations["getMe"];
         /**
          * Change my account
-         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`, and a wrong one counts as a failed login of the account (the login lockout answers 429); a new password ends every other session.
+         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`, and a wrong one counts as a failed login of the account (the login lockout answers 429); a new password ends every other session. A new `email` is not the account's until the link mailed to it is followed: until then `email` stays and `pending_email` shows it. The current address is told of either change by mail.
          */
         put: operations["putMe"];
         post?: never;
@@ -129,7 +129,7 @@ export interface paths {
         head?: never;
         /**
          * Change my account
-         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`, and a wrong one counts as a failed login of the account (the login lockout answers 429); a new password ends every other session.
+         * @description Partial update: send only the fields to change. Changing `email` or `password` needs `current_password`, and a wrong one counts as a failed login of the account (the login lockout answers 429); a new password ends every other session. A new `email` is not the account's until the link mailed to it is followed: until then `email` stays and `pending_email` shows it. The current address is told of either change by mail.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -242,6 +242,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail me a new verification link
+         * @description Mails a new link to confirm the account's address (valid 24 hours), at most one a minute and five an hour.
+         */
+        post: operations["requestEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/email-verification/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify my email address
+         * @description With the token of a verification link (the part after `#token=`). A link works once.
+         */
+        post: operations["confirmEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/email-change/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm my new email address
+         * @description With the token of the link mailed to the new address: the account takes that address, verified, and every session ends but the one that asked for the change.
+         */
+        post: operations["confirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail me a password reset link
+         * @description Mails a link to reset the password (valid 30 minutes) when an account has this email; the answer is the same either way. At most 3 requests an hour for one address, and the per-IP limit. A new link voids the older ones.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset link
+         * @description With the token of a reset link (the part after `#token=`) and the new password, under the usual rules. Logs in (the answer is the login's), ends every other session, lifts the login lock of the account and counts its address as verified. A weak password is a 400 and the link still works.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -267,6 +367,16 @@ export interface components {
             id: number;
             /** @example ada@example.com */
             email: string;
+            /**
+             * @description Whether the owner of `email` followed a link mailed to it
+             * @example true
+             */
+            email_verified: boolean;
+            /**
+             * @description A new address waiting for its owner to follow the link mailed to it; `email` changes then
+             * @example null
+             */
+            pending_email: string | null;
             /** @example Ada */
             first_name: string;
             /** @example Lovelace */
@@ -320,6 +430,16 @@ export interface components {
             id: number;
             /** @example ada@example.com */
             email: string;
+            /**
+             * @description Whether the owner of `email` followed a link mailed to it
+             * @example true
+             */
+            email_verified: boolean;
+            /**
+             * @description A new address waiting for its owner to follow the link mailed to it; `email` changes then
+             * @example null
+             */
+            pending_email: string | null;
             /** @example Ada */
             first_name: string;
             /** @example Lovelace */
@@ -422,6 +542,11 @@ export interface components {
              */
             signature: string;
         };
+        /** Accepted */
+        Accepted: {
+            /** @example if an account has this email, a link to reset its password is on its way */
+            message: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -437,6 +562,7 @@ export type SchemaUserPage = components['schemas']['UserPage'];
 export type SchemaAuditEntry = components['schemas']['AuditEntry'];
 export type SchemaAuditPage = components['schemas']['AuditPage'];
 export type SchemaCaptchaChallenge = components['schemas']['CaptchaChallenge'];
+export type SchemaAccepted = components['schemas']['Accepted'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -1650,6 +1776,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `email not verified`: the account's address is not verified yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Body larger than 64 KiB */
             413: {
                 headers: {
@@ -1831,6 +1966,396 @@ export interface operations {
                 };
             };
             /** @description This instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    requestEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The address is already verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many verification mails asked for; retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirmEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The token from the mailed link, the part after `#token=`
+                     * @example q1dP3zQ0m8xwqJb6v0m3Jc5b2r9kVYQyq4bq1s8Zx2E
+                     */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The account, its address verified */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `token is invalid or has expired`: unknown, expired, already used or meant for another link; or an invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The token from the mailed link, the part after `#token=`
+                     * @example q1dP3zQ0m8xwqJb6v0m3Jc5b2r9kVYQyq4bq1s8Zx2E
+                     */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The account with its new address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `token is invalid or has expired`: unknown, expired, already used or meant for another link; or an invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another account took this address meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description At most 64 characters before the @; unique whatever its case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: a mail goes out if the account exists */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute), or, on login, this account is locked for this IP address after repeated failures. Retry after the number of seconds in Retry-After. Also after 3 requests for one address within an hour. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The token from the mailed link, the part after `#token=`
+                     * @example q1dP3zQ0m8xwqJb6v0m3Jc5b2r9kVYQyq4bq1s8Zx2E
+                     */
+                    token: string;
+                    /**
+                     * @description At least 10 characters and at most 72 bytes of UTF-8 (bcrypt's limit), and hard to guess: common passwords, keyboard runs and passwords built from your email or names are refused
+                     * @example violet-Harbor-93-kettle
+                     */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description New password set, and logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description `token is invalid or has expired` (unknown, expired, used or meant for another link), or a weak password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute), or, on login, this account is locked for this IP address after repeated failures. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

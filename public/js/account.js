@@ -6,6 +6,7 @@ import { clearErrors, recheckOnInput, setBusy, setFormError, showApiError, today
 import { forgetToken, leaveNotice, storedToken } from './session.js'
 import { addShowPasswordToggles } from './show-password.js'
 import { showStrength } from './strength.js'
+import { showEmailBanner } from './email-banner.js'
 
 const $ = (id) => document.getElementById(id)
 const detailsForm = $('details-form')
@@ -109,6 +110,7 @@ function render (user) {
   $('profile-since').textContent = momentFormat.format(new Date(user.created_at))
   $('profile-policy').textContent = user.policy ?? 'None yet'
   renderResults(user.genetic_result)
+  showEmailBanner(user)
 
   detailsForm.elements.namedItem('first_name').value = user.first_name
   detailsForm.elements.namedItem('last_name').value = user.last_name
@@ -159,7 +161,7 @@ emailForm.addEventListener('submit', async (event) => {
   say('')
   if (!validate(emailForm)) return
   const { email, current_password: currentPassword } = values(emailForm)
-  if (await update(emailForm, { email, current_password: currentPassword }, 'Your email is changed.')) emailForm.reset()
+  if (await update(emailForm, { email, current_password: currentPassword }, 'Almost done: follow the link we mailed to your new address to finish the change.')) emailForm.reset()
 })
 
 passwordForm.addEventListener('submit', async (event) => {

@@ -43,6 +43,11 @@ export function rateLimitsTable (db: Queryable) {
       await db.query('DELETE FROM rate_limits WHERE key = $1', [key])
     },
 
+    /** Every counter whose key starts with `prefix`. */
+    async clearPrefix (prefix: string): Promise<void> {
+      await db.query('DELETE FROM rate_limits WHERE left(key, length($1)) = $1', [prefix])
+    },
+
     async deleteExpired (): Promise<number> {
       const { rowCount } = await db.query('DELETE FROM rate_limits WHERE expires_at <= now()')
       return rowCount

@@ -1,6 +1,8 @@
 import { auditLogTable } from './audit-log.js'
 import type { Queryable } from './database.js'
+import { emailTokensTable } from './email-tokens.js'
 import { geneticProfilesTable } from './genetic-profiles.js'
+import { outboxTable } from './outbox.js'
 import { rateLimitsTable } from './rate-limits.js'
 import { sessionsTable } from './sessions.js'
 import { usedCaptchasTable } from './used-captchas.js'
@@ -14,7 +16,9 @@ export function tables (db: Queryable) {
     rateLimits: rateLimitsTable(db),
     geneticProfiles: geneticProfilesTable(db),
     auditLog: auditLogTable(db),
-    usedCaptchas: usedCaptchasTable(db)
+    usedCaptchas: usedCaptchasTable(db),
+    emailTokens: emailTokensTable(db),
+    outbox: outboxTable(db)
   }
 }
 

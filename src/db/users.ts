@@ -7,7 +7,7 @@ import type { Queryable } from './database.js'
 import { foldEmail } from '../accounts/email.js'
 
 /** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`. */
-export const USER_COLUMNS = `u.id, u.email, u.first_name, u.last_name, u.dob, u.role,
+export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
   g.policy, g.genetic_result, u.created_at, u.modified_at`
 
 export interface NewUser {
@@ -26,6 +26,8 @@ export interface UserChanges {
   lastName?: string
   dob?: string
   role?: User['role']
+  /** An address waiting for its owner to confirm it; the email stays as it is until then. */
+  pendingEmail?: string
 }
 
 export interface UserWithHash {
@@ -33,7 +35,7 @@ export interface UserWithHash {
   passwordHash: string
 }
 
-const EMAIL_TAKEN = 'an account with this email already exists'
+export const EMAIL_TAKEN = 'an account with this email already exists'
 
 export function usersTable (db: Queryable) {
   return {
@@ -84,6 +86,9 @@ export function usersTable (db: Queryable) {
              UPDATE users SET
                email = coalesce($2, email),
                email_folded = coalesce($8, email_folded),
+               -- A new address is not verified, whoever set it.
+               email_verified = email_verified AND ($8::text IS NULL OR $8 = email_folded),
+               pending_email = coalesce($9, pending_email),
                password_hash = coalesce($3, password_hash),
                first_name = coalesce($4, first_name),
                last_name = coalesce($5, last_name),
@@ -95,11 +100,41 @@ export function usersTable (db: Queryable) {
            )
            SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
           [id, changes.email, changes.passwordHash, changes.firstName, changes.lastName, changes.dob, changes.role,
-            changes.email === undefined ? undefined : foldEmail(changes.email)])
+            changes.email === undefined ? undefined : foldEmail(changes.email), changes.pendingEmail])
         return rows[0]
       } catch (error) {
         throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
       }
+    },
+
+    /** The id of the account with this email, both folded. */
+    async findIdByEmail (email: string): Promise<number | undefined> {
+      const { rows } = await db.query<{ id: number }>('SELECT id FROM users WHERE email_folded = $1', [foldEmail(email)])
+      return rows[0]?.id
+    },
+
+    /** The address a link was mailed to is verified, if it is still the account's address. */
+    async markVerified (id: number, email: string): Promise<boolean> {
+      const { rowCount } = await db.query(
+        'UPDATE users SET email_verified = true, modified_at = now() WHERE id = $1 AND email_folded = $2', [id, foldEmail(email)])
+      return rowCount > 0
+    },
+
+    /** The confirmed new address replaces the old one, verified; 409 when another account took it meanwhile. */
+    async confirmEmail (id: number, email: string): Promise<void> {
+      try {
+        await db.query(
+          `UPDATE users SET email = $2, email_folded = $3, email_verified = true, pending_email = NULL, modified_at = now()
+            WHERE id = $1`, [id, email, foldEmail(email)])
+      } catch (error) {
+        throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
+      }
+    },
+
+    /** A password set through a reset link, which also proves the address. */
+    async resetPassword (id: number, passwordHash: string): Promise<void> {
+      await db.query(
+        'UPDATE users SET password_hash = $2, email_verified = true, modified_at = now() WHERE id = $1', [id, passwordHash])
     },
 
     /**
@@ -110,7 +145,7 @@ export function usersTable (db: Queryable) {
      */
     async page (options: { afterId: number, email?: string, limit: number }): Promise<UserSummary[]> {
       const { rows } = await db.query<UserSummary>(
-        `SELECT u.id, u.email, u.first_name, u.last_name, u.dob, u.role,
+        `SELECT u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
                 g.genetic_result IS NOT NULL AS has_genetic_result, g.policy IS NOT NULL AS has_policy,
                 u.created_at, u.modified_at
            FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id

@@ -24,6 +24,8 @@ import { foldEmail } from '../accounts/email.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The key under which a counter of `clear` (an email, an address) is stored: never the clear text. */
+    rateLimitKey: (clear: string) => string
     /** Route option for the per-IP limit on signup, login and the routes that check a password. */
     authRateLimit: RateLimitOptions
     loginLockout: {
@@ -35,6 +37,8 @@ declare module 'fastify' {
       check: (request: FastifyRequest) => Promise<void>
       /** After the right password: the failure streak starts again from zero. */
       reset: (request: FastifyRequest) => Promise<void>
+      /** Lifts every lock of the account, from every IP (a password reset proved who owns it). */
+      clearAccount: (email: string) => Promise<void>
     }
   }
 }
@@ -51,10 +55,24 @@ type Digest = (key: string) => string
  * Keys are stored as HMAC-SHA-256 under a key derived from JWT_SECRET, so the table holds no email
  * or IP address in clear and a dump alone cannot be searched for one: a plain hash of the 2^32
  * IPv4 addresses is reversed in seconds. A new JWT_SECRET starts every counter from zero.
+ * A lockout key (`account|ip`) starts with the HMAC of its account alone, so that every lock of
+ * one account can be found (and lifted by a password reset).
  */
-function keyDigest (secret: string): Digest {
+const ACCOUNT_PREFIX_LENGTH = 21
+interface KeyDigest {
+  digest: Digest
+  accountPrefix: Digest
+}
+
+function keyDigest (secret: string): KeyDigest {
   const key = Buffer.from(hkdfSync('sha256', secret, '', 'dna-api rate-limit keys', 32))
-  return (clear) => createHmac('sha256', key).update(clear).digest('base64url')
+  const hmac: Digest = (clear) => createHmac('sha256', key).update(clear).digest('base64url')
+  const accountPrefix: Digest = (account) => hmac(account).slice(0, ACCOUNT_PREFIX_LENGTH)
+  const digest: Digest = (clear) => {
+    const split = clear.lastIndexOf('|')
+    return split < 0 ? hmac(clear) : accountPrefix(clear.slice(0, split)) + hmac(clear).slice(ACCOUNT_PREFIX_LENGTH)
+  }
+  return { digest, accountPrefix }
 }
 
 /** A @fastify/rate-limit store over the rate_limits table; `counter` picks the counting rule. */
@@ -78,10 +96,12 @@ function postgresStore (rateLimits: Tables['rateLimits'], digest: Digest): new (
   }
 }
 
+const lockoutAccount = (email: string): string => `login:${foldEmail(email)}`
+
 /** Runs after authentication or validation: there is an account, or the body is a login body. */
 function lockoutKey (request: FastifyRequest): string {
   const email = (request.account as User | null)?.email ?? (request.body as { email: string }).email
-  return `login:${foldEmail(email)}|${clientKey(request)}`
+  return `${lockoutAccount(email)}|${clientKey(request)}`
 }
 
 function retryTime (seconds: number): string {
@@ -91,7 +111,9 @@ function retryTime (seconds: number): string {
 
 async function rateLimits (app: FastifyInstance): Promise<void> {
   const { config } = app
-  const digest = keyDigest(config.jwtSecret)
+  const { digest, accountPrefix } = keyDigest(config.jwtSecret)
+
+  app.decorate('rateLimitKey', digest)
 
   await app.register(fastifyRateLimit, {
     global: false,
@@ -125,6 +147,9 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
     },
     async reset (request) {
       await app.data.rateLimits.clear(digest(lockoutKey(request)))
+    },
+    async clearAccount (email) {
+      await app.data.rateLimits.clearPrefix(accountPrefix(lockoutAccount(email)))
     }
   })
 }

@@ -8,6 +8,7 @@ import { LoginBody, LogoutBody, SignupBody, TokenResponse, type User } from '../
 import { PUBLIC, TOKEN_SECURITY } from '../plugins/docs.js'
 import { tables } from '../db/tables.js'
 import { startSession } from '../accounts.js'
+import { queueVerification } from '../accounts/mailed-links.js'
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
@@ -52,8 +53,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
     const { created, session } = await app.db.transaction(async (tx) => {
       const created = await tables(tx).users.create({ ...user, passwordHash })
+      await queueVerification(tables(tx), created.id)
       return { created, session: await tables(tx).sessions.start(created.id, config.jwtTtl, config.maxSessionsPerUser) }
     })
+    app.mail.kick()
     request.log.info({ userId: created.id }, 'user signed up')
     return await reply.code(201).send(tokenResponse(created, session.id, config.jwtTtl))
   })

@@ -11,6 +11,7 @@ import { TOKEN_SECURITY } from '../plugins/docs.js'
 import type { UserChanges } from '../db/users.js'
 import { changeAccount, deleteAccount } from '../accounts.js'
 import { SESSION_ENDED } from '../plugins/auth.js'
+import { foldEmail } from '../accounts/email.js'
 
 /** A session this young may delete its account without the password: the old clients delete right after logging in. */
 export const RECENT_LOGIN_SECONDS = 5 * 60
@@ -54,7 +55,9 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Change my account',
       description: 'Partial update: send only the fields to change. Changing `email` or `password` needs ' +
         '`current_password`, and a wrong one counts as a failed login of the account (the login lockout answers 429); ' +
-        'a new password ends every other session.',
+        'a new password ends every other session. A new `email` is not the account\'s until the link ' +
+        'mailed to it is followed: until then `email` stays and `pending_email` shows it. The current address is told of ' +
+        'either change by mail.',
       tags: ['me'],
       security: TOKEN_SECURITY,
       body: UpdateMeBody,
@@ -73,8 +76,12 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
 
   const updateHandler = async (request: FastifyRequest<{ Body: UpdateMeBody }>): Promise<User> => {
     const { body, account } = request
+    // A new address is the account's once its owner follows the link mailed to it; the same
+    // address in another case is the same mailbox, and changes at once.
+    const sameAddress = body.email !== undefined && foldEmail(body.email) === foldEmail(account.email)
     const changes: UserChanges = {
-      email: body.email,
+      email: sameAddress ? body.email : undefined,
+      pendingEmail: sameAddress ? undefined : body.email,
       firstName: body.first_name === undefined ? undefined : cleanName(body.first_name),
       lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
       dob: body.dob === undefined ? undefined : checkDob(body.dob)
@@ -89,11 +96,12 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     }
     if (body.password !== undefined) {
       const problem = passwordProblem(body.password, [
-        changes.email ?? account.email, changes.firstName ?? account.first_name, changes.lastName ?? account.last_name])
+        body.email ?? account.email, changes.firstName ?? account.first_name, changes.lastName ?? account.last_name])
       if (problem !== undefined) throw badRequest(`body/${problem}`)
       changes.passwordHash = await app.passwords.hash(body.password)
     }
     const updated = await changeAccount(app.db, account.id, changes, { actorId: account.id, keepSessionId: request.sessionId })
+    app.mail.kick()
     // Deleted (by themself elsewhere, or by an admin) since this request was authenticated.
     if (updated === undefined) throw unauthorized(SESSION_ENDED)
     return updated

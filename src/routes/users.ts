@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { changeAccount, deleteAccount } from '../accounts.js'
 import { decodeCursor, encodeCursor } from '../cursor.js'
-import { badRequest, forbidden, notFound } from '../errors.js'
+import { badRequest, conflict, forbidden, notFound } from '../errors.js'
 import { checkDob, cleanName } from '../profile.js'
 import { tables } from '../db/tables.js'
 import { TOKEN_SECURITY } from '../plugins/docs.js'
@@ -149,6 +149,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
         401: errors[401],
         403: forbiddenForUsers,
         404: errors[404],
+        409: { ...errors[409], description: '`email not verified`: the account\'s address is not verified yet' },
         413: errors[413],
         415: errors[415],
         503: errors[503]
@@ -163,6 +164,8 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     }
     return await app.db.transaction(async (tx) => {
       const t = tables(tx)
+      // The address ties the account to the person whose sample it is.
+      if ((await t.users.findById(id))?.email_verified === false) throw conflict('email not verified')
       await t.geneticProfiles.put(id, { policy, geneticResult }, request.account.id)
       await t.auditLog.record({ actorId: request.account.id, action: 'genetics.update', targetId: id, fields: ['genetic_result', 'policy'] })
       return await t.users.findById(id) as User

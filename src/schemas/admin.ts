@@ -22,7 +22,7 @@ export const ListUsersQuery = Type.Object({
 })
 export type ListUsersQuery = Static<typeof ListUsersQuery>
 
-const { id, email, first_name: firstName, last_name: lastName, dob, role, created_at: createdAt, modified_at: modifiedAt } = User.properties
+const { id, email, email_verified: emailVerified, pending_email: pendingEmail, first_name: firstName, last_name: lastName, dob, role, created_at: createdAt, modified_at: modifiedAt } = User.properties
 
 /**
  * A user as the admin list shows them: whether there is health data, never the data itself, which
@@ -31,6 +31,8 @@ const { id, email, first_name: firstName, last_name: lastName, dob, role, create
 export const UserSummary = Type.Object({
   id,
   email,
+  email_verified: emailVerified,
+  pending_email: pendingEmail,
   first_name: firstName,
   last_name: lastName,
   dob,

@@ -50,6 +50,8 @@ export const Role = StringEnum(['user', 'admin'], { description: 'Only an admin 
 export const User = Type.Object({
   id: Type.Integer({ examples: [42] }),
   email: Type.String({ examples: ['ada@example.com'] }),
+  email_verified: Type.Boolean({ description: 'Whether the owner of `email` followed a link mailed to it', examples: [true] }),
+  pending_email: Nullable(Type.String({ description: 'A new address waiting for its owner to follow the link mailed to it; `email` changes then', examples: [null] })),
   first_name: Type.String({ examples: ['Ada'] }),
   last_name: Type.String({ examples: ['Lovelace'] }),
   dob: Type.String({ format: 'date', examples: ['1990-04-17'] }),

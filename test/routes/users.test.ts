@@ -8,8 +8,11 @@ t.beforeEach(async () => { await resetData(db) })
 const get = async (url: string, token: string) => await app.inject({ url, headers: auth(token) })
 const patch = async (url: string, token: string, payload: unknown) => await app.inject({ method: 'PATCH', url, headers: auth(token), payload: payload as object })
 const del = async (url: string, token: string) => await app.inject({ method: 'DELETE', url, headers: auth(token) })
-const putGenetics = async (id: number, token: string, payload: unknown) =>
-  await app.inject({ method: 'PUT', url: `/api/v1/users/${id}/genetics`, headers: auth(token), payload: payload as object })
+const putGenetics = async (id: number, token: string, payload: unknown) => {
+  // Genetic results need a verified address (the link mailed at signup, followed).
+  await db.query('UPDATE users SET email_verified = true WHERE id = $1', [id])
+  return await app.inject({ method: 'PUT', url: `/api/v1/users/${id}/genetics`, headers: auth(token), payload: payload as object })
+}
 
 const GENETICS = { genetic_result: { BRCA1: 'negative', APOE: 'e3/e3', markers: [{ rsid: 'rs429358', genotype: 'TT' }] }, policy: 'POL-2024-000123' }
 

@@ -52,6 +52,8 @@ const routes = listRoutes(apps.hardened)
 const victim = await signUp(apps.plain, { email: 'victim@example.com', first_name: 'Victoria' })
 let attacker = await signUp(apps.plain, { email: 'attacker@example.com' })
 let admin = await signUpAdmin(apps.plain, db, { email: 'admin@example.com' })
+// Genetic results need a verified address (the link mailed at signup, followed).
+await db.query('UPDATE users SET email_verified = true WHERE id = $1', [victim.user.id])
 const genetics = await apps.plain.inject({
   method: 'PUT',
   url: `/api/v1/users/${victim.user.id}/genetics`,
