@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
+.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -37,24 +37,45 @@ run: migrate
 dev: migrate
 	npx tsx watch src/server.ts
 
-## test: the tap suite with 100% coverage; embedded database, or PostgreSQL when TEST_DATABASE_URL is set
-## (TAP_FLAGS passes options to tap, e.g. TAP_FLAGS=--disable-coverage)
+# How tap is started. NODE runs it on another Node.js, e.g. `make test NODE='npx -y node@22'`: tap
+# starts the test files with its own `process.execPath`, so they run on that Node.js too.
+TAP_BIN = $(if $(NODE),$(NODE) node_modules/.bin/tap,npx tap)
+# On a terminal, tap's live reporter, with each file and its time. In a log (CI, a pipe) that
+# reporter would write every redraw: there, `terse` with CI set, which writes its final frame only:
+# each failure in full, the totals, the coverage, then the closing `# { total: N, pass: N }`.
+TAP = tap () { if [ -t 1 ]; then $(TAP_BIN) "$$@"; else CI=true $(TAP_BIN) --reporter=terse "$$@"; fi; }; tap
+
+# The tests that start processes (the server, the command-line programs, Chromium) or run servers
+# against the local PostgreSQL: `make test` leaves them out to stay quick, `make test-all` runs them.
+PROCESS_TESTS := test/server.test.ts test/server-logs.test.ts test/instances.test.ts test/outage.test.ts \
+	$(wildcard test/cli/*.test.ts) $(wildcard test/e2e/*.test.ts)
+
+## test: the in-process tests, on the embedded database (or on TEST_DATABASE_URL's server); prints their
+## coverage, which is below 100 % without the process tests (`make test-all` holds it to 100 %).
+## TAP_FLAGS passes options to tap, e.g. TAP_FLAGS=--disable-coverage; NODE another Node.js (see TAP_BIN)
 test: install
-	npx tap $(TAP_FLAGS)
+	@test/prerequisites.sh postgres
+	$(TAP) $(addprefix --exclude=,$(PROCESS_TESTS)) --allow-incomplete-coverage --coverage-report=text-summary $(TAP_FLAGS)
+
+## test-all: every test, the process and browser ones too, with coverage held to 100 % over all of them (CI)
+test-all: install
+	@test/prerequisites.sh postgres chromium
+	$(TAP) --coverage-report=text --coverage-report=text-summary $(TAP_FLAGS)
 
 # The test files whose database does not follow TEST_DATABASE_URL: they pick their own (both drivers side
 # by side, the local PostgreSQL server, a server process on an embedded database) or use none, so
-# `make test` already runs them exactly as `make test-postgres` would.
+# `make test-all` already runs them exactly as `make test-postgres` would.
 SAME_ON_EVERY_DATABASE := test/config.test.ts test/cursor.test.ts test/passwords.test.ts test/db/tables.test.ts \
 	test/db/database.test.ts test/db/migrations.test.ts test/plugins/database.test.ts test/outage.test.ts \
 	test/instances.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
 	test/cli/migrate.test.ts test/cli/openapi.test.ts
 
 ## test-postgres: the rest of the suite again on PostgreSQL (TEST_DATABASE_URL, else the local server), without
-## coverage (`make test` measures it); CI runs both
+## coverage (`make test-all` measures it); CI runs both
 test-postgres: install
+	@test/prerequisites.sh postgres chromium
 	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \
-		npx tap --disable-coverage $(addprefix --exclude=,$(SAME_ON_EVERY_DATABASE)) $(TAP_FLAGS)
+		$(TAP) --disable-coverage $(addprefix --exclude=,$(SAME_ON_EVERY_DATABASE)) $(TAP_FLAGS)
 
 ## fuzz: the fuzz test of every route with many more requests than in `make test` (`RUNS=n`, default 10000; `SEED=n` replays a failure)
 fuzz: install

@@ -67,7 +67,9 @@ export async function testDatabase (t: Test, config = testConfig()): Promise<Dat
   await admin.query(`CREATE DATABASE ${name}`)
   const url = new URL(config.testDatabaseUrl)
   url.pathname = `/${name}`
-  const db = await openDatabase({ url: url.toString() })
+  // Far above what a connection takes on a machine busy with other test files (the 1 s default was
+  // once reached); the tests of the timeout itself open databases of their own.
+  const db = await openDatabase({ url: url.toString(), connectionTimeoutMs: 30_000 })
   await migrate(db)
   t.teardown(async () => {
     await db.close()

@@ -8,10 +8,17 @@ import { isDatabaseUnavailable } from '../../src/errors.js'
 import { testConfig, testDatabase } from '../helper.js'
 import { emptyPostgresDatabase, POSTGRES_URL, silentServer, tempDir } from '../support.js'
 
+// A connection to PostgreSQL is opened within the connect timeout, or fails. The tests that are
+// not about that timeout wait far longer than any connection takes on a machine busy with other
+// test files (the 1 s default was once reached); those about it wait little more than it takes,
+// since they sit out the timeout itself.
+const PATIENT = { connectionTimeoutMs: 30_000 }
+const SHORT_CONNECT_TIMEOUT_MS = 2000
+
 // Both drivers, whatever TEST_DATABASE_URL says: the code above them must not see a difference.
 const embedded = await testDatabase(t, testConfig({ TEST_DATABASE_URL: '' }))
 const postgresUrl = await emptyPostgresDatabase(t)
-const postgres = await openDatabase({ url: postgresUrl })
+const postgres = await openDatabase({ url: postgresUrl, ...PATIENT })
 t.teardown(async () => await postgres.close())
 
 let tables = 0
@@ -101,7 +108,7 @@ for (const [kind, db] of [['embedded', embedded], ['postgres', postgres]] as Arr
 }
 
 t.test('postgres: a prepared statement is prepared under its name, once per connection', async (t) => {
-  const db = await openDatabase({ url: postgresUrl, poolSize: 1 })
+  const db = await openDatabase({ url: postgresUrl, poolSize: 1, ...PATIENT })
   t.teardown(async () => await db.close())
   const statement = { name: 'test.triple', text: 'SELECT $1::integer * 3 AS tripled' }
   for (const n of [1, 2, 3]) t.same((await db.query(statement, [n])).rows, [{ tripled: 3 * n }])
@@ -200,7 +207,7 @@ t.test('embedded: a database that cannot start says where and why, and releases 
 })
 
 t.test('postgres: a connection lost in the middle of a transaction fails it, and the process lives on', async (t) => {
-  const db = await openDatabase({ url: postgresUrl })
+  const db = await openDatabase({ url: postgresUrl, ...PATIENT })
   t.teardown(async () => await db.close())
   const name = table()
   await db.query(`CREATE TABLE ${name} (x integer)`)
@@ -214,7 +221,7 @@ t.test('postgres: a connection lost in the middle of a transaction fails it, and
 })
 
 t.test('postgres: when even the ROLLBACK fails, the work\'s own error is passed on and the connection is not reused', async (t) => {
-  const db = await openDatabase({ url: postgresUrl, poolSize: 1 })
+  const db = await openDatabase({ url: postgresUrl, poolSize: 1, ...PATIENT })
   t.teardown(async () => await db.close())
   const admin = new pg.Client({ connectionString: POSTGRES_URL })
   await admin.connect()
@@ -232,7 +239,7 @@ t.test('postgres: when even the ROLLBACK fails, the work\'s own error is passed 
 t.test('postgres: an idle connection dropped by the server is reported, and the next query reconnects', async (t) => {
   let reported: (error: Error) => void = () => {}
   const dropped = new Promise<Error>((resolve) => { reported = resolve })
-  const db = await openDatabase({ url: postgresUrl, onPoolError: (error) => reported(error) })
+  const db = await openDatabase({ url: postgresUrl, onPoolError: (error) => reported(error), ...PATIENT })
   t.teardown(async () => await db.close())
   const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
 
@@ -246,7 +253,7 @@ t.test('postgres: an idle connection dropped by the server is reported, and the 
 })
 
 t.test('postgres: waiting for a connection gives up after connectionTimeoutMs', async (t) => {
-  const db = await openDatabase({ url: postgresUrl, poolSize: 1, connectionTimeoutMs: 200 })
+  const db = await openDatabase({ url: postgresUrl, poolSize: 1, connectionTimeoutMs: SHORT_CONNECT_TIMEOUT_MS })
   t.teardown(async () => await db.close())
   await db.transaction(async (tx) => {
     await tx.query('SELECT 1')
@@ -259,7 +266,7 @@ t.test('postgres: waiting for a connection gives up after connectionTimeoutMs', 
 })
 
 t.test('postgres: a statement running longer than statementTimeoutMs is cancelled', async (t) => {
-  const db = await openDatabase({ url: postgresUrl, statementTimeoutMs: 100 })
+  const db = await openDatabase({ url: postgresUrl, statementTimeoutMs: 100, ...PATIENT })
   t.teardown(async () => await db.close())
   const error = await db.query('SELECT pg_sleep(30)').then(() => undefined, (error: unknown) => error)
   t.match(error, { code: '57014' }, 'canceling statement due to statement timeout')
@@ -268,10 +275,10 @@ t.test('postgres: a statement running longer than statementTimeoutMs is cancelle
 
 t.test('postgres: statements are limited to 5 s by default; statementTimeoutMs 0 sets no limit, on the server or in the client', async (t) => {
   t.same((await postgres.query('SHOW statement_timeout')).rows, [{ statement_timeout: '5s' }])
-  const unlimited = await openDatabase({ url: postgresUrl, statementTimeoutMs: 0, connectionTimeoutMs: 50 })
+  const unlimited = await openDatabase({ url: postgresUrl, statementTimeoutMs: 0, connectionTimeoutMs: SHORT_CONNECT_TIMEOUT_MS })
   t.teardown(async () => await unlimited.close())
   t.same((await unlimited.query('SHOW statement_timeout')).rows, [{ statement_timeout: '0' }])
-  t.same((await unlimited.query('SELECT 1 AS ok FROM pg_sleep(0.2)')).rows, [{ ok: 1 }],
+  t.same((await unlimited.query(`SELECT 1 AS ok FROM pg_sleep(${SHORT_CONNECT_TIMEOUT_MS / 1000 + 0.1})`)).rows, [{ ok: 1 }],
     'longer than the connection timeout, which would otherwise bound a query without an answer')
 })
 
