@@ -83,7 +83,7 @@ t.test('the list shows whether there is health data, never the data; only a read
   const { users } = list.json() as { users: Array<Record<string, unknown>> }
   t.equal(users.length, 1)
   t.same(Object.keys(users[0]).sort(),
-    ['created_at', 'dob', 'email', 'first_name', 'has_genetic_result', 'has_policy', 'id', 'last_name', 'modified_at', 'role'])
+    ['created_at', 'dob', 'email', 'email_verified', 'first_name', 'has_genetic_result', 'has_policy', 'id', 'last_name', 'modified_at', 'pending_email', 'role'])
   t.match(users[0], { id: dave.user.id, email: 'dave@example.com', first_name: 'Dave', has_genetic_result: true, has_policy: true })
   t.notMatch(list.body, /BRCA1|rs429358|POL-2024/, 'no genetic value or policy number anywhere in the answer')
   const others = (await get('/api/v1/users?email=erin', admin.token)).json().users
