@@ -63,7 +63,7 @@ t.test('the server answers, logs requests as JSON without their query string, an
   const completed = (text: string): number => logLines(text).filter((line) => line.msg === 'request completed').length
   await server.waitFor('stdout', (text) => completed(text) === 3)
   const lines = logLines(server.output.stdout)
-  t.match(lines.find((line) => line.level === 40), { msg: 'JWT_SECRET is not set: using a random secret for this process, so tokens die with it' },
+  t.match(lines.find((line) => line.level === 40), { msg: `JWT_SECRET is not set: made a random one and saved it in ${dataDir}/jwt-secret (readable by this user only) for later starts to reuse; production needs JWT_SECRET` },
     'the generated secret is worth a warning')
   t.match(lines.filter((line) => line.req !== undefined).map((line) => line.req),
     [{ method: 'GET', url: '/health', remoteAddress: '127.0.0.1' }, { url: '/ready' }, { url: '/nowhere' }])
