@@ -7,6 +7,7 @@ import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import { schemaController, schemaErrorFormatter } from './validation.js'
 import { RequestLog } from './request-log.js'
+import { prettyStream } from './http/pretty-log.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage } from './schemas/admin.js'
@@ -100,7 +101,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 }
 
 export interface LoggerChoices {
-  /** Human-readable lines (pino-pretty) instead of JSON, for a terminal. */
+  /** Human-readable lines, one per message, instead of JSON, for a terminal. */
   pretty?: boolean
 }
 
@@ -108,7 +109,7 @@ export interface LoggerChoices {
 export function loggerOptions (config: Config, choices: LoggerChoices = {}): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    ...(choices.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
+    ...(choices.pretty === true ? { stream: prettyStream() } : {}),
     serializers: {
       req: (request) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip }),
       res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
