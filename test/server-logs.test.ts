@@ -54,19 +54,19 @@ t.test('in a terminal the logs are one line each, and Ctrl-C stops the server cl
   ])
   const text = await shown(/dna-api is serving .*\n/)
   const url = (LISTENING.exec(text) as RegExpExecArray)[1]
-  t.match(text, /^\d\d:\d\d:\d\d\.\d{3} INFO  Server listening at https?:\/\/\S+\n/m, 'a readable line')
+  t.match(text, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}Server listening at https?:\/\/\S+\n/m, 'a readable line')
   t.match(text, new RegExp(`^\\S+ INFO  dna-api is serving the pages at ${url}/ and the API docs at ${url}/docs, on the embedded database in ${dataDir}/\\n`, 'm'))
   t.notMatch(text, /\{"level"/)
 
   t.equal((await fetch(`${url}/health`)).status, 200)
   const logged = await shown(/GET \/health/)
-  t.match(logged, /^\S+ INFO  GET \/health 200 \d+ ms\n/m, 'a request is one line')
+  t.match(logged, /^\S+ INFO {2}GET \/health 200 \d+ ms\n/m, 'a request is one line')
   t.notMatch(logged, /request completed/)
 
   child.stdin.write('\u0003')
   t.equal(await closed, 0, 'Ctrl-C is a clean stop: exit code 0')
   const lines = plain().trimEnd().split('\n')
-  t.match(lines.slice(-2), [/ INFO  closing: no new connections; finishing the requests in flight signal=SIGINT$/, / INFO  closed$/],
+  t.match(lines.slice(-2), [/ INFO {2}closing: no new connections; finishing the requests in flight signal=SIGINT$/, / INFO {2}closed$/],
     'and its last lines say so')
   t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed')
 })
