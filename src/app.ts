@@ -8,6 +8,7 @@ import type { Database } from './db/database.js'
 import { schemaController, schemaErrorFormatter } from './validation.js'
 import { RequestLog } from './request-log.js'
 import { trustProxyOption } from './http/client-address.js'
+import { prettyStream } from './http/pretty-log.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
 import { AuditEntry, AuditPage, UserPage, UserSummary } from './schemas/admin.js'
@@ -120,7 +121,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 }
 
 export interface LoggerChoices {
-  /** Human-readable lines (pino-pretty) instead of JSON, for a terminal. */
+  /** Human-readable lines, one per message, instead of JSON, for a terminal. */
   pretty?: boolean
 }
 
@@ -128,7 +129,7 @@ export interface LoggerChoices {
 export function loggerOptions (config: Config, choices: LoggerChoices = {}): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    ...(choices.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
+    ...(choices.pretty === true ? { stream: prettyStream() } : {}),
     serializers: {
       req: (request) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip }),
       res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),

@@ -1,6 +1,7 @@
 // The only module that reads the environment. Everything else receives a Config.
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { isProxyAddress, type ProxyTrust } from './http/client-address.js'
 
 export interface Config {
@@ -83,6 +84,7 @@ export function loadConfig (env: Env = process.env): Config {
     if (file !== undefined && !existsSync(file)) throw new ConfigError(name, `file not found: ${file}`)
   }
 
+  const dataDir = optional(env, 'DATA_DIR') ?? 'data'
   const port = integer(env, 'PORT', 3000, 0, 65535)
   const host = hostname(env, production)
 
@@ -92,11 +94,11 @@ export function loadConfig (env: Env = process.env): Config {
     host,
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     testDatabaseUrl: postgresUrl(env, 'TEST_DATABASE_URL'),
-    dataDir: optional(env, 'DATA_DIR') ?? 'data',
+    dataDir,
     databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 1000, 1, 60_000),
     databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 3_600_000),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
-    jwtSecret: jwtSecret(env, production, warnings),
+    jwtSecret: jwtSecret(env, production, dataDir, warnings),
     jwtTtl: duration(env, 'JWT_TTL', 3600),
     jwtRememberTtl: duration(env, 'JWT_REMEMBER_TTL', 30 * 86400),
     bcryptCost: integer(env, 'BCRYPT_COST', 12, 4, 31),
@@ -175,16 +177,46 @@ function postgresUrl (env: Env, name: string): string | undefined {
   return raw
 }
 
-function jwtSecret (env: Env, production: boolean, warnings: string[]): string {
+function jwtSecret (env: Env, production: boolean, dataDir: string, warnings: string[]): string {
   const secret = optional(env, 'JWT_SECRET')
   if (secret === undefined) {
     if (production) throw new ConfigError('JWT_SECRET', 'required in production (at least 32 bytes, e.g. `openssl rand -base64 48`)')
-    warnings.push('JWT_SECRET is not set: using a random secret for this process, so tokens die with it')
-    return randomBytes(48).toString('base64url')
+    return keptSecret(dataDir, warnings)
   }
   if (Buffer.byteLength(secret) < 32) throw new ConfigError('JWT_SECRET', `must be at least 32 bytes, got ${Buffer.byteLength(secret)}`)
   if (production && secret === SAMPLE_JWT_SECRET) throw new ConfigError('JWT_SECRET', 'is the sample value from .env.sample; generate your own')
   return secret
+}
+
+/** Where a development server without JWT_SECRET keeps the secret it made, so that restarts keep everyone logged in. */
+export const secretFile = (dataDir: string): string => join(dataDir, 'jwt-secret')
+
+/**
+ * The secret in DATA_DIR/jwt-secret, made (readable by this OS user only) when the file does not
+ * exist yet. When it cannot be written, a random secret for this process only, as before.
+ */
+function keptSecret (dataDir: string, warnings: string[]): string {
+  const file = secretFile(dataDir)
+  if (!existsSync(file)) {
+    const made = randomBytes(48).toString('base64url')
+    try {
+      mkdirSync(dataDir, { recursive: true })
+      writeFileSync(file, `${made}\n`, { mode: 0o600, flag: 'wx' })
+    } catch (error) {
+      warnings.push(`JWT_SECRET is not set and ${file} cannot be written (${(error as Error).message}): ` +
+        'using a random secret for this process, so tokens die with it')
+      return made
+    }
+    warnings.push(`JWT_SECRET is not set: made a random one and saved it in ${file} (readable by this user only) ` +
+      'for later starts to reuse; production needs JWT_SECRET')
+    return made
+  }
+  const kept = readFileSync(file, 'utf8').trim()
+  if (Buffer.byteLength(kept) < 32) {
+    throw new ConfigError('JWT_SECRET', `not set, and ${file} holds ${Buffer.byteLength(kept)} bytes instead of at least 32: ` +
+      'delete the file to have a new secret made, or set JWT_SECRET')
+  }
+  return kept
 }
 
 const MAX_PROXY_HOPS = 16

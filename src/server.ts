@@ -1,13 +1,17 @@
-// Reads the configuration, builds the app, listens, and drains on SIGTERM. Nothing else.
+// Reads the configuration, builds the app, listens, and drains on SIGTERM or SIGINT (Ctrl-C).
+// Nothing else.
 import closeWithGrace from 'close-with-grace'
 import { buildApp, loggerOptions } from './app.js'
-import { loadConfig, readDotEnv } from './config.js'
+import { loadConfig, readDotEnv, type Config } from './config.js'
+import { describePostgresUrl } from './db/database.js'
 import { schemaStatus } from './db/migrations.js'
+import { listenForControl } from './cli/control-socket.js'
 import { failWith } from './cli/fail.js'
 
+let config: Config | undefined
 try {
   readDotEnv()
-  const config = loadConfig()
+  config = loadConfig()
   const app = await buildApp(config, { logger: loggerOptions(config, { pretty: process.stdout.isTTY }) })
   for (const warning of config.warnings) app.log.warn(warning)
 
@@ -17,13 +21,31 @@ try {
     throw new Error(`the database schema is at version ${schema.current} but this code needs ${schema.latest}: run \`make migrate\` first`)
   }
 
+  // Only this process may open the embedded database: `make admin` asks it to make the change.
+  const embedded = config.databaseUrl === undefined
+  const stopControl = embedded ? await listenForControl(app.db, config.dataDir) : async () => {}
+  const close = async (): Promise<void> => {
+    await stopControl()
+    await app.close()
+  }
+
   // Requests in flight get up to 10 s to finish (plugins/graceful-close.ts); then exit code 1.
+  // A clean close after a signal exits with 0, so that `make run` stopped with Ctrl-C ends quietly.
   closeWithGrace({ delay: 10_000, logger: app.log }, async ({ err, signal }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an unexpected error')
     if (signal !== undefined) app.log.info({ signal }, 'closing: no new connections; finishing the requests in flight')
-    await app.close()
+    await close()
+    if (signal !== undefined) app.log.info('closed')
   })
-  await app.listen({ port: config.port, host: config.host })
+  let address: string
+  try {
+    address = await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await close()
+    throw error
+  }
+  const database = embedded ? `the embedded database in ${config.dataDir}/` : `PostgreSQL at ${describePostgresUrl(config.databaseUrl as string)}`
+  app.log.info(`dna-api is serving the pages at ${address}/ and the API docs at ${address}/docs, on ${database}`)
 } catch (error) {
-  failWith(error)
+  failWith(error, config)
 }

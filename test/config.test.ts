@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import t from 'tap'
@@ -19,6 +19,10 @@ function refusal (env: Env): ConfigError {
 }
 
 t.test('with nothing set, a developer gets working defaults and a warning about the secret', async (t) => {
+  // The default DATA_DIR is relative: `data` in a directory of the test's own.
+  const cwd = process.cwd()
+  process.chdir(tempDir(t))
+  t.teardown(() => process.chdir(cwd))
   const config = loadConfig({})
   const { jwtSecret, warnings, ...rest } = config
   t.same(rest, {
@@ -52,8 +56,9 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     publicUrl: 'http://127.0.0.1:3000'
   })
   t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
-  t.not(loadConfig({}).jwtSecret, jwtSecret, 'each process gets its own random secret')
-  t.same(warnings, ['JWT_SECRET is not set: using a random secret for this process, so tokens die with it'])
+  t.same(warnings, ['JWT_SECRET is not set: made a random one and saved it in data/jwt-secret (readable by this user only) ' +
+    'for later starts to reuse; production needs JWT_SECRET'])
+  t.same(loadConfig({}), { ...config, warnings: [] }, 'the next start reuses it, without a warning')
 })
 
 t.test('a set secret gives no warning', async (t) => {
@@ -68,7 +73,7 @@ t.test('in production the server listens on every interface', async (t) => {
 })
 
 t.test('values are read with the spaces around them trimmed, and blank means unset', async (t) => {
-  const config = loadConfig({ PORT: ' 8080 ', LOG_LEVEL: '', DATA_DIR: '  /var/lib/dna-api ', DATABASE_URL: '   ' })
+  const config = loadConfig({ PORT: ' 8080 ', LOG_LEVEL: '', DATA_DIR: '  /var/lib/dna-api ', DATABASE_URL: '   ', JWT_SECRET: SECRET })
   t.equal(config.port, 8080)
   t.equal(config.logLevel, 'info')
   t.equal(config.dataDir, '/var/lib/dna-api')
@@ -272,4 +277,39 @@ t.test('without a .env file nothing happens', async (t) => {
   const before = { ...process.env }
   readDotEnv(join(tempDir(t), '.env'))
   t.same(process.env, before)
+})
+
+t.test('without JWT_SECRET, development keeps the secret it made in DATA_DIR, readable by this user only', async (t) => {
+  const dataDir = join(tempDir(t), 'data')
+  const first = loadConfig({ DATA_DIR: dataDir })
+  const file = join(dataDir, 'jwt-secret')
+  t.same(first.warnings, [`JWT_SECRET is not set: made a random one and saved it in ${file} (readable by this user only) ` +
+    'for later starts to reuse; production needs JWT_SECRET'], 'a warning when it is made')
+  t.equal(readFileSync(file, 'utf8'), `${first.jwtSecret}\n`)
+  t.equal(statSync(file).mode & 0o777, 0o600)
+
+  const again = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test' })
+  t.equal(again.jwtSecret, first.jwtSecret, 'a restart signs and checks tokens with the same secret')
+  t.same(again.warnings, [], 'and says nothing more about it')
+  t.equal(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET }).jwtSecret, SECRET, 'JWT_SECRET wins over the file')
+  t.equal(refusal({ DATA_DIR: dataDir, NODE_ENV: 'production' }).message,
+    'JWT_SECRET: required in production (at least 32 bytes, e.g. `openssl rand -base64 48`)', 'production never uses the file')
+})
+
+t.test('a secret file too short to sign with is refused, naming the file', async (t) => {
+  const dataDir = tempDir(t)
+  writeFileSync(join(dataDir, 'jwt-secret'), 'short\n')
+  t.equal(refusal({ DATA_DIR: dataDir }).message,
+    `JWT_SECRET: not set, and ${join(dataDir, 'jwt-secret')} holds 5 bytes instead of at least 32: ` +
+    'delete the file to have a new secret made, or set JWT_SECRET')
+})
+
+t.test('when DATA_DIR cannot hold the secret, the process still starts, with a secret of its own and a warning', async (t) => {
+  const notADirectory = join(tempDir(t), 'file')
+  writeFileSync(notADirectory, '')
+  const config = loadConfig({ DATA_DIR: notADirectory })
+  t.ok(Buffer.byteLength(config.jwtSecret) >= 32)
+  t.not(loadConfig({ DATA_DIR: notADirectory }).jwtSecret, config.jwtSecret, 'one per process')
+  t.match(config.warnings, [new RegExp(`^JWT_SECRET is not set and ${notADirectory}/jwt-secret cannot be written \\(.+\\): ` +
+    'using a random secret for this process, so tokens die with it$')])
 })

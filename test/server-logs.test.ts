@@ -27,27 +27,46 @@ t.test('an error nothing caught is logged, and the server closes with exit code 
   t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed')
 })
 
-t.test('in a terminal the logs are for people, not JSON', async (t) => {
-  // `script` gives the server a terminal of its own; its output is what the terminal showed.
+t.test('in a terminal the logs are one line each, and Ctrl-C stops the server cleanly with exit code 0', async (t) => {
+  // `script` gives the server a terminal of its own; its output is what the terminal showed, and
+  // what the test types into it is typed at that terminal: Ctrl-C is the terminal's SIGINT.
   const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`
   const command = `exec ${[process.execPath, ...nodeArgs('src/server.ts')].map(quote).join(' ')}`
   const child = spawn('script', ['-qefc', command, '/dev/null'],
-    { env: childEnv({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
+    { env: childEnv({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }), stdio: ['pipe', 'pipe', 'pipe'] })
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve))
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let output = ''
   // eslint-disable-next-line no-control-regex
-  const plain = (): string => output.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '')
-  const listening = new Promise<string>((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (LISTENING.test(plain())) resolve(plain())
-    })
+  const plain = (): string => output.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').replaceAll('\r\n', '\n')
+  const waiting = new Set<() => void>()
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    for (const check of waiting) check()
   })
-  const text = await Promise.race([listening, closed.then((code) => { throw new Error(`exited with ${String(code)}: ${output}`) })])
-  const line = /\[[\d:.]+\] INFO \((\d+)\): Server listening at https?:\/\/\S+/.exec(text)
-  t.ok(line, `a readable line: ${text}`)
+  const shown = async (pattern: RegExp): Promise<string> => await Promise.race([
+    new Promise<string>((resolve) => {
+      const check = (): void => { if (pattern.test(plain())) { waiting.delete(check); resolve(plain()) } }
+      waiting.add(check)
+      check()
+    }),
+    closed.then((code) => { throw new Error(`exited with ${String(code)}: ${output}`) })
+  ])
+  const text = await shown(/dna-api is serving .*\n/)
+  const url = (LISTENING.exec(text) as RegExpExecArray)[1]
+  t.match(text, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}Server listening at https?:\/\/\S+\n/m, 'a readable line')
+  t.match(text, new RegExp(`^\\S+ INFO  dna-api is serving the pages at ${url}/ and the API docs at ${url}/docs, on the embedded database in ${dataDir}/\\n`, 'm'))
   t.notMatch(text, /\{"level"/)
-  process.kill(Number(line?.[1]), 'SIGTERM')
-  t.equal(await closed, 0)
+
+  t.equal((await fetch(`${url}/health`)).status, 200)
+  const logged = await shown(/GET \/health/)
+  t.match(logged, /^\S+ INFO {2}GET \/health 200 \d+ ms\n/m, 'a request is one line')
+  t.notMatch(logged, /request completed/)
+
+  child.stdin.write('\u0003')
+  t.equal(await closed, 0, 'Ctrl-C is a clean stop: exit code 0')
+  const lines = plain().trimEnd().split('\n')
+  t.match(lines.slice(-2), [/ INFO {2}closing: no new connections; finishing the requests in flight signal=SIGINT$/, / INFO {2}closed$/],
+    'and its last lines say so')
+  t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed')
 })

@@ -3,14 +3,14 @@
 import { once } from 'node:events'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { get } from 'node:https'
-import { connect } from 'node:net'
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../src/db/database.js'
 import { migrate } from '../src/db/migrations.js'
 import { SAMPLE_JWT_SECRET } from '../src/config.js'
 import { PASSWORD } from './helper.js'
-import { logLines, runCli, serve, tempDir } from './support.js'
+import { emptyPostgresDatabase, logLines, POSTGRES_URL, runCli, serve, tempDir } from './support.js'
 
 const LATEST = Math.max(...readdirSync('sql').filter((file) => /^\d+\.do\./.test(file)).map((file) => Number(file.split('.')[0])))
 const dataDir = join(tempDir(t), 'data')
@@ -63,11 +63,15 @@ t.test('the server answers, logs requests as JSON without their query string, an
   const completed = (text: string): number => logLines(text).filter((line) => line.msg === 'request completed').length
   await server.waitFor('stdout', (text) => completed(text) === 3)
   const lines = logLines(server.output.stdout)
-  t.match(lines.find((line) => line.level === 40), { msg: 'JWT_SECRET is not set: using a random secret for this process, so tokens die with it' },
+  t.match(lines.find((line) => line.level === 40), { msg: `JWT_SECRET is not set: made a random one and saved it in ${dataDir}/jwt-secret (readable by this user only) for later starts to reuse; production needs JWT_SECRET` },
     'the generated secret is worth a warning')
   t.match(lines.filter((line) => line.req !== undefined).map((line) => line.req),
     [{ method: 'GET', url: '/health', remoteAddress: '127.0.0.1' }, { url: '/ready' }, { url: '/nowhere' }])
   t.notMatch(server.output.stdout, /ada@example\.com/, 'the query string, which may hold personal data, is not logged')
+  t.match(lines.find((line) => /^dna-api is serving/.test(line.msg)), {
+    level: 30,
+    msg: `dna-api is serving the pages at ${url}/ and the API docs at ${url}/docs, on the embedded database in ${dataDir}/`
+  }, 'the start-up line says where to look and which database is in use')
 
   server.child.kill('SIGTERM')
   t.same(await server.closed, { code: 0, signal: null })
@@ -155,3 +159,65 @@ t.test('production refuses to start without a strong JWT_SECRET of its own: one 
     }, `JWT_SECRET='${secret}'`)
   }
 })
+
+t.test('a database that cannot be reached is told in terms of DATABASE_URL, with what to do', async (t) => {
+  const server = new URL(POSTGRES_URL)
+  const at = (path: string, user = server.username): string => `postgres://${user}@${server.host}${path}`
+  const refusing = await portNobodyListensOn()
+  const cases: Array<[string, string]> = [
+    [`postgres://postgres@127.0.0.1:${refusing}/dna_api`,
+      `DATABASE_URL: no PostgreSQL answers at 127.0.0.1:${refusing} (connection refused): start PostgreSQL, or correct the host and port in DATABASE_URL`],
+    [at('/no_such_db'),
+      `DATABASE_URL: the database "no_such_db" does not exist on ${server.host}: create it with \`createdb no_such_db\` (then \`make migrate\`), or correct its name in DATABASE_URL`],
+    [at('/postgres', 'nobody'),
+      `DATABASE_URL: PostgreSQL at ${server.host} refused the user "nobody" (role "nobody" does not exist): create the role with \`createuser nobody\`, or correct the user in DATABASE_URL`]
+  ]
+  for (const [url, message] of cases) {
+    t.same(runCli('src/server.ts', [], { env: { DATABASE_URL: url } }), { status: 1, stdout: '', stderr: `dna-api: error: ${message}\n` }, url)
+  }
+  // `make run` migrates first: the migration says the same.
+  const [url, message] = cases[1]
+  t.same(runCli('src/cli/migrate.ts', [], { env: { DATABASE_URL: url } }), { status: 1, stdout: '', stderr: `dna-api: error: ${message}\n` })
+})
+
+t.test('a port in use is told in terms of PORT, and the database is closed on the way out', async (t) => {
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const port = (taken.address() as AddressInfo).port
+  t.same(runCli('src/server.ts', [], { env: { DATA_DIR: dataDir, PORT: String(port) } }), {
+    status: 1,
+    stdout: '',
+    stderr: `dna-api: error: PORT: 127.0.0.1:${port} is already in use (another dna-api, or another program): ` +
+      `stop that program, or pick another port, e.g. PORT=${port + 1} make run\n`
+  })
+  t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed: its lock is released')
+  t.notOk(existsSync(join(dataDir, 'dna-api.sock')), 'and the control socket too')
+})
+
+t.test('on PostgreSQL the start-up line names the server and database, never the password', async (t) => {
+  const databaseUrl = new URL(await emptyPostgresDatabase(t))
+  const db = await openDatabase({ url: databaseUrl.toString() })
+  await migrate(db)
+  await db.close()
+  // The local server trusts its clients, so any password gets in.
+  databaseUrl.password = 'a-password-to-keep-out-of-logs'
+  const { server, url } = await serve(t, { DATABASE_URL: databaseUrl.toString() })
+  const line = await server.waitFor('stdout', (text) => /dna-api is serving/.test(text))
+  t.match(logLines(line).find((entry) => /^dna-api is serving/.test(entry.msg)), {
+    level: 30,
+    msg: `dna-api is serving the pages at ${url}/ and the API docs at ${url}/docs, on PostgreSQL at ${databaseUrl.host}${databaseUrl.pathname}`
+  })
+  t.notMatch(server.output.stdout, /a-password-to-keep-out-of-logs/)
+  server.child.kill('SIGTERM')
+  t.same(await server.closed, { code: 0, signal: null })
+})
+
+/** A port on this machine that refuses connections: one the system gave, then closed. */
+async function portNobodyListensOn (): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}

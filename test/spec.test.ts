@@ -3,6 +3,7 @@
 // route cannot leave a hole in the spec unnoticed.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { STATUS_CODES } from 'node:http'
 import t from 'tap'
 import { openDatabase } from '../src/db/database.js'
 import { renderOpenApi, SPEC_FILE } from '../src/spec.js'
@@ -146,4 +147,28 @@ t.test('an operation answers 503, with Retry-After, while the database is unreac
     t.equal(response.headers['retry-after'], '5', `${operation.operationId}: Retry-After`)
     t.ok(operation.responses['503'].headers?.['retry-after'], `${operation.operationId}: Retry-After is documented`)
   }
+})
+
+t.test('each error response shows an example body of its own status, not the 400 of the Error schema', async (t) => {
+  type Examples = Record<string, { summary: string, value: { statusCode: number, error: string, message: string } }>
+  const examplesOf = (response: Response): Examples =>
+    (response.content?.['application/json'] as { examples?: Examples } | undefined)?.examples ?? {}
+  for (const { operation } of operations) {
+    for (const [status, response] of Object.entries(operation.responses)) {
+      if (Number(status) < 400) continue
+      const examples = Object.values(examplesOf(response))
+      t.equal(examples.length, 1, `${operation.operationId} ${status}: one example`)
+      t.match(examples[0], { summary: STATUS_CODES[status], value: { statusCode: Number(status), error: STATUS_CODES[status], message: /\S/ } },
+        `${operation.operationId} ${status}`)
+    }
+  }
+  const me = spec.paths['/api/v1/users/me'].get.responses
+  const messages = ['400', '401', '503'].map((status) => Object.values(examplesOf(me[status]))[0].value.message)
+  t.equal(new Set(messages).size, 3, 'GET /me: 400, 401 and 503 each have their own message')
+
+  // The examples are what the service answers.
+  const anonymous = await app.inject({ url: '/api/v1/users/me' })
+  t.same(anonymous.json(), Object.values(examplesOf(me['401']))[0].value, 'GET /me without a token')
+  const captcha = Object.values(examplesOf(spec.paths['/api/v1/captcha'].get.responses['503']))[0].value
+  t.equal(captcha.message, 'the server is overloaded; try again in a second', 'the captcha route is only ever shed: it reads no database')
 })

@@ -1,34 +1,37 @@
 // `make admin EMAIL=… [ROLE=user]` (or `npm run admin -- --email … [--role user]`): promotes an
-// existing user to admin, or demotes one. The only way to get the first admin.
+// existing user to admin, or demotes one. The only way to get the first admin. While a server
+// holds the embedded database, the server makes the change (control-socket.ts); on PostgreSQL
+// this process does it directly, whether a server runs or not.
 import { parseArgs } from 'node:util'
-import { changeAccount } from '../accounts.js'
-import { loadConfig, readDotEnv } from '../config.js'
-import { openDatabase } from '../db/database.js'
-import { tables } from '../db/tables.js'
+import { loadConfig, readDotEnv, type Config } from '../config.js'
+import { EmbeddedDatabaseBusyError, openDatabase } from '../db/database.js'
+import { askServer } from './control-socket.js'
 import { failWith } from './fail.js'
+import { setRole } from './set-role.js'
 
+let config: Config | undefined
 try {
   readDotEnv()
-  const config = loadConfig()
+  config = loadConfig()
   const { values } = parseArgs({ options: { email: { type: 'string' }, role: { type: 'string', default: 'admin' } } })
   const { email, role } = values
   if (email === undefined || email === '') throw new Error('usage: make admin EMAIL=someone@example.com [ROLE=admin|user]')
   if (role !== 'admin' && role !== 'user') throw new Error(`ROLE must be admin or user, got '${role}'`)
 
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  let message: string | undefined
   try {
-    const found = await tables(db).users.findByEmailWithHash(email)
-    if (found === undefined) throw new Error(`no user with email ${email}: they must sign up first`)
-    const { user } = found
-    if (user.role === role) {
-      process.stdout.write(`${user.email} (id ${user.id}) is already ${role === 'admin' ? 'an admin' : 'a user'}; nothing changed\n`)
-    } else {
-      await changeAccount(db, user.id, { role }, { actorId: null })
-      process.stdout.write(`${user.email} (id ${user.id}) is now ${role === 'admin' ? 'an admin' : 'a user'} (was ${user.role})\n`)
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+    try {
+      message = await setRole(db, email, role)
+    } finally {
+      await db.close()
     }
-  } finally {
-    await db.close()
+  } catch (error) {
+    if (!(error instanceof EmbeddedDatabaseBusyError)) throw error
+    message = await askServer(config.dataDir, { email, role })
+    if (message === undefined) throw error
   }
+  process.stdout.write(`${message}\n`)
 } catch (error) {
-  failWith(error)
+  failWith(error, config)
 }

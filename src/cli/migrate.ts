@@ -1,12 +1,13 @@
 // `make migrate [TO=n]`: brings the database to the latest schema, or to version n (0 undoes all).
-import { loadConfig, readDotEnv } from '../config.js'
+import { loadConfig, readDotEnv, type Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrations.js'
 import { failWith } from './fail.js'
 
+let config: Config | undefined
 try {
   readDotEnv()
-  const config = loadConfig()
+  config = loadConfig()
   const target = process.argv[2]
   if (target !== undefined && !/^\d+$/.test(target)) throw new Error(`TO must be a version number, got '${target}'`)
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
@@ -18,5 +19,5 @@ try {
     await db.close()
   }
 } catch (error) {
-  failWith(error)
+  failWith(error, config)
 }

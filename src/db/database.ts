@@ -71,6 +71,35 @@ export class EmbeddedDatabaseBusyError extends Error {
   }
 }
 
+/** Where a PostgreSQL URL points, for messages: host, port and database, never the user or password. */
+export function describePostgresUrl (url: string): string {
+  const { host, pathname } = new URL(url)
+  return `${host}${pathname}`
+}
+
+/**
+ * One line naming DATABASE_URL and saying what to do, for what goes wrong when a first
+ * connection is made: nothing listens there, no such database, no such role. Undefined for any
+ * other error.
+ */
+export function connectionProblem (error: unknown, url: string): string | undefined {
+  const { code, message } = error as { code?: unknown, message?: unknown }
+  const { host: server, username } = new URL(url)
+  const quoted = /"([^"]*)"/.exec(String(message))?.[1]
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `DATABASE_URL: no PostgreSQL answers at ${server} (connection refused): start PostgreSQL, or correct the host and port in DATABASE_URL`
+    case '3D000':
+      return `DATABASE_URL: the database "${quoted}" does not exist on ${server}: create it with \`createdb ${quoted}\` ` +
+        '(then `make migrate`), or correct its name in DATABASE_URL'
+    case '28000':
+      return `DATABASE_URL: PostgreSQL at ${server} refused the user "${decodeURIComponent(username)}" (${String(message)}): ` +
+        `create the role with \`createuser ${decodeURIComponent(username)}\`, or correct the user in DATABASE_URL`
+    default:
+      return undefined
+  }
+}
+
 const DATE_OID = 1082
 const TIMESTAMPTZ_OID = 1184
 

@@ -1,6 +1,8 @@
+import { STATUS_CODES } from 'node:http'
 import type { TSchema } from '@sinclair/typebox'
 import { ref } from './common.js'
 import { ErrorResponse } from './error.js'
+import { OVERLOADED } from '../plugins/load-shedding.js'
 
 const error = (description: string): ReturnType<typeof ref<typeof ErrorResponse>> => ({ ...ref(ErrorResponse), description })
 
@@ -53,4 +55,28 @@ export const rateLimited = {
     'x-ratelimit-remaining': seconds('Requests left in the current minute (per-IP limit only)'),
     'x-ratelimit-reset': seconds('Seconds until the current minute ends (per-IP limit only)')
   }
+}
+
+/** A message the service really sends with each error status, for the examples of the spec. */
+const EXAMPLE_MESSAGES: Record<string, string> = {
+  400: 'body/email must be a valid email address',
+  401: 'authentication required: send your token in the api-token header or as Authorization: Bearer <token>',
+  403: 'this operation is for admins only',
+  404: 'no user with id 42',
+  409: 'an account with this email already exists',
+  413: 'Request body is too large',
+  415: "content-type 'text/plain' is not accepted: send JSON with content-type: application/json",
+  429: 'too many signup and login requests from your address; try again in 42 seconds',
+  503: 'the service is temporarily unavailable; try again in a few seconds'
+}
+
+/**
+ * The example body of an error response, by status (docs.ts adds it to the document: a response
+ * that is a `$ref` to Error keeps nothing else). Without it Swagger UI shows the Error schema's
+ * own example, a 400, under every status.
+ */
+export function errorExamples (status: string, description: string): Record<string, { summary: string, value: ErrorResponse }> {
+  const statusCode = Number(status)
+  const message = description === overloaded.description ? OVERLOADED : EXAMPLE_MESSAGES[status]
+  return { [status]: { summary: STATUS_CODES[statusCode] as string, value: { statusCode, error: STATUS_CODES[statusCode] as string, message } } }
 }

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrations.js'
 import { tables } from '../../src/db/tables.js'
+import { PASSWORD } from '../helper.js'
+import { emptyPostgresDatabase, runCli, serve, tempDir } from '../support.js'
 
 // The command runs as a real process against an embedded database in a temporary folder.
 const dataDir = mkdtempSync(join(tmpdir(), 'dna-api-admin-'))
@@ -23,8 +27,8 @@ async function admin (...args: string[]): Promise<{ code: number | null, stdout:
   return { code, stdout, stderr }
 }
 
-async function withDatabase<T> (work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ dataDir })
+async function withDatabase<T> (work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>, where = dataDir): Promise<T> {
+  const db = await openDatabase({ dataDir: where })
   try {
     return await work(db)
   } finally {
@@ -91,4 +95,65 @@ t.test('refuses while another process has the embedded database open', async (t)
   const busy = await admin('--email', 'ada@example.com')
   t.equal(busy.code, 1)
   t.match(busy.stderr, /^dna-api: error: the embedded database in .* is open in another process \(pid \d+, probably `make run`\); stop that process first, or set DATABASE_URL to use a PostgreSQL server\n$/)
+})
+
+/** Signs up through a running server; the token of the new account. */
+async function signUpAt (url: string, email: string): Promise<string> {
+  const response = await fetch(`${url}/api/v1/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace', dob: '1990-04-17' })
+  })
+  if (response.status !== 201) throw new Error(`signup: ${response.status} ${await response.text()}`)
+  return ((await response.json()) as { jwt_token: string }).jwt_token
+}
+
+const roleSeenBy = async (url: string, token: string): Promise<unknown> =>
+  ((await (await fetch(`${url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as { role: unknown }).role
+
+t.test('while `make run` serves the embedded database, make admin works through the server, no restart', async (t) => {
+  const served = join(tempDir(t), 'data')
+  const db = await openDatabase({ dataDir: served })
+  await migrate(db)
+  await db.close()
+  const { server, url } = await serve(t, { DATA_DIR: served })
+  const token = await signUpAt(url, 'ada@example.com')
+  t.equal(await roleSeenBy(url, token), 'user')
+
+  const socket = join(served, 'dna-api.sock')
+  t.equal(statSync(socket).mode & 0o777, 0o600, 'only the OS user running the server can talk to it')
+
+  const promoted = runCli('src/cli/admin.ts', ['--email', 'Ada@Example.com'], { env: { DATA_DIR: served } })
+  t.same(promoted, { status: 0, stdout: 'ada@example.com (id 1) is now an admin (was user)\n', stderr: '' })
+  t.equal(await roleSeenBy(url, token), 'admin', 'the next GET /me says admin, with the same token')
+  t.same(runCli('src/cli/admin.ts', ['--email', 'ada@example.com'], { env: { DATA_DIR: served } }).stdout,
+    'ada@example.com (id 1) is already an admin; nothing changed\n')
+  t.same(runCli('src/cli/admin.ts', ['--email', 'nobody@example.com'], { env: { DATA_DIR: served } }),
+    { status: 1, stdout: '', stderr: 'dna-api: error: no user with email nobody@example.com: they must sign up first\n' })
+
+  // Anything but a request is refused, and the server carries on.
+  const junk = connect(socket)
+  let answer = ''
+  junk.on('data', (chunk: Buffer) => { answer += chunk.toString() })
+  junk.end('hello\n')
+  await once(junk, 'close')
+  t.same(JSON.parse(answer), { ok: false, message: 'the request is not JSON' })
+
+  server.child.kill('SIGTERM')
+  t.same(await server.closed, { code: 0, signal: null })
+  t.notOk(existsSync(socket), 'the socket goes with the server')
+  const audit = await withDatabase(async (db) => (await db.query('SELECT actor_id, action, fields FROM audit_log')).rows, served)
+  t.same(audit, [{ actor_id: null, action: 'user.update', fields: ['role'] }], 'recorded as a command-line change')
+})
+
+t.test('on PostgreSQL, make admin works directly while a server runs', async (t) => {
+  const databaseUrl = await emptyPostgresDatabase(t)
+  const db = await openDatabase({ url: databaseUrl })
+  await migrate(db)
+  await db.close()
+  const { url } = await serve(t, { DATABASE_URL: databaseUrl })
+  const token = await signUpAt(url, 'grace@example.com')
+  const promoted = runCli('src/cli/admin.ts', ['--email', 'grace@example.com'], { env: { DATABASE_URL: databaseUrl } })
+  t.same(promoted, { status: 0, stdout: 'grace@example.com (id 1) is now an admin (was user)\n', stderr: '' })
+  t.equal(await roleSeenBy(url, token), 'admin')
 })

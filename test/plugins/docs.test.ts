@@ -65,9 +65,28 @@ t.test('Swagger UI reads the spec from this service, keeps the token for the pag
   t.match(initializer.body, '"persistAuthorization":false')
   t.notMatch(initializer.body, '"persistAuthorization":true')
   t.match(initializer.body, 'validatorUrl: null')
-  t.match(initializer.body, "url: resolveUrl('./json')")
+  t.match(initializer.body, '"urls":[{"url":"/openapi.json","name":"dna-api"}]', 'the one address of the spec, as the README gives it')
   const spec = await app.inject({ url: '/docs/json' })
   t.same(spec.json(), (await app.inject({ url: '/openapi.json' })).json())
+})
+
+t.test('Swagger UI shows the service\'s own name and icon, not Swagger\'s', async (t) => {
+  const favicon = readFileSync('public/favicon.svg', 'utf8')
+  const page = await app.inject({ url: '/docs' })
+  t.match(page.body, '<link rel="icon" type="image/svg+xml" href="/docs/static/theme/favicon.svg" sizes="any" />')
+  t.notMatch(page.body, 'favicon-32x32.png', 'not Swagger\'s icon')
+  const icon = await app.inject({ url: '/docs/static/theme/favicon.svg' })
+  t.equal(icon.statusCode, 200)
+  t.match(icon.headers['content-type'], /^image\/svg\+xml/)
+  t.equal(icon.body, favicon)
+
+  const initializer = (await app.inject({ url: '/docs/static/swagger-initializer.js' })).body
+  const logo = /img\.src = 'data:image\/svg\+xml;base64,([^']+)'/.exec(initializer)
+  t.ok(logo, 'the top bar\'s logo is replaced')
+  const svg = Buffer.from(logo?.[1] ?? '', 'base64').toString()
+  t.match(svg, '>dna-api</text>', 'by the service\'s name')
+  t.match(svg, favicon.replace('<svg ', '<svg width="32" height="32" '), 'beside its icon')
+  t.match(initializer, "img.href = '/'")
 })
 
 t.test('logout\'s body is optional in the spec, as it is for the route', async (t) => {

@@ -1,0 +1,18 @@
+// What `make admin` does, wherever it runs: in its own process on the database, or inside the
+// server that holds the embedded database (control-socket.ts).
+import { changeAccount } from '../accounts.js'
+import type { Database } from '../db/database.js'
+import { tables } from '../db/tables.js'
+
+export type Role = 'admin' | 'user'
+
+/** Gives the user with this email (any case) the role; resolves with what to tell the operator. */
+export async function setRole (db: Database, email: string, role: Role): Promise<string> {
+  const found = await tables(db).users.findByEmailWithHash(email)
+  if (found === undefined) throw new Error(`no user with email ${email}: they must sign up first`)
+  const { user } = found
+  const named = (which: string): string => which === 'admin' ? 'an admin' : 'a user'
+  if (user.role === role) return `${user.email} (id ${user.id}) is already ${named(role)}; nothing changed`
+  await changeAccount(db, user.id, { role }, { actorId: null })
+  return `${user.email} (id ${user.id}) is now ${named(role)} (was ${user.role})`
+}
