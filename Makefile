@@ -123,7 +123,7 @@ client-check: install
 bench: build
 	npx tsx bench/run.ts
 
-## bench-timing: does a failed login take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
+## bench-timing: do a failed login and a password-reset request take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install
 	npx tsx bench/login-timing.ts $(if $(LOGINS),--logins $(LOGINS))
 
