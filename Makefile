@@ -76,7 +76,7 @@ SAME_ON_EVERY_DATABASE := test/config.test.ts test/http/cursor.test.ts test/acco
 ## coverage (`make test-all` measures it); CI runs both
 test-postgres: install
 	@test/prerequisites.sh postgres chromium
-	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \
+	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"; \
 		$(TAP) --disable-coverage $(addprefix --exclude=,$(SAME_ON_EVERY_DATABASE)) $(TAP_FLAGS)
 
 ## fuzz: the fuzz test of every route with many more requests than in `make test` (`RUNS=n`, default 10000; `SEED=n` replays a failure)
