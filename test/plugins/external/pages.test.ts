@@ -5,7 +5,7 @@ import { ALTCHA_FILES, ALTCHA_PREFIX } from '../../../src/plugins/external/pages
 import { buildTestApp, testDatabase } from '../../helper.js'
 
 /** The installed package's dist/ folder, found here independently of the plugin. */
-const ALTCHA_DIST = new URL('../../../node_modules/altcha/dist', import.meta.url)
+const ALTCHA_DIST = new URL('../../../node_modules/altcha/dist/', import.meta.url)
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
