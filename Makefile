@@ -67,8 +67,8 @@ test-all: install
 # The test files whose database does not follow TEST_DATABASE_URL: they pick their own (both drivers side
 # by side, the local PostgreSQL server, a server process on an embedded database) or use none, so
 # `make test-all` already runs them exactly as `make test-postgres` would.
-SAME_ON_EVERY_DATABASE := test/config.test.ts test/cursor.test.ts test/passwords.test.ts test/db/tables.test.ts \
-	test/db/database.test.ts test/db/migrations.test.ts test/plugins/database.test.ts test/outage.test.ts \
+SAME_ON_EVERY_DATABASE := test/config.test.ts test/http/cursor.test.ts test/accounts/passwords.test.ts test/db/tables.test.ts \
+	test/db/database.test.ts test/db/migrations.test.ts test/plugins/app/database.test.ts test/outage.test.ts \
 	test/instances.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
 	test/cli/migrate.test.ts test/cli/openapi.test.ts
 

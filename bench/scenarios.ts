@@ -1,7 +1,7 @@
 // One function per scenario: what it loads, against which ceiling, and the ratio each round
 // records (bench/README.md says what each one measures and its target).
 import autocannon from 'autocannon'
-import { encodeCursor } from '../src/cursor.js'
+import { encodeCursor } from '../src/http/cursor.js'
 import { hashTime, type Load, type Meter } from './measure.js'
 import { startCeiling, type Child } from './processes.js'
 import { cores, JSON_BODY, LOGIN_USERS, PAGE, PASSWORD, POOL_SIZE, type Settings } from './settings.js'

@@ -29,7 +29,7 @@ try {
     await app.close()
   }
 
-  // Requests in flight get up to 10 s to finish (plugins/graceful-close.ts); then exit code 1.
+  // Requests in flight get up to 10 s to finish (plugins/app/graceful-close.ts); then exit code 1.
   // A clean close after a signal exits with 0, so that `make run` stopped with Ctrl-C ends quietly.
   closeWithGrace({ delay: 10_000, logger: app.log }, async ({ err, signal }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an unexpected error')

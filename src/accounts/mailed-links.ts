@@ -2,7 +2,7 @@
 // address. Each queues its mail in the transaction of the change, so a mail goes out exactly
 // when its change was committed; the links' tokens are single-use and stored hashed.
 import { createHash, randomBytes } from 'node:crypto'
-import { badRequest } from '../errors.js'
+import { badRequest } from '../http/errors.js'
 import type { Database } from '../db/database.js'
 import type { TokenPurpose } from '../db/email-tokens.js'
 import { tables, type Tables } from '../db/tables.js'

@@ -1,6 +1,6 @@
 // `make openapi` writes openapi/openapi.json; `make openapi-check` (CI) fails when it is stale.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { renderOpenApi, SPEC_FILE } from '../spec.js'
+import { renderOpenApi, SPEC_FILE } from '../http/spec.js'
 import { failWith } from './fail.js'
 
 try {

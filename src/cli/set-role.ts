@@ -1,6 +1,6 @@
 // What `make admin` does, wherever it runs: in its own process on the database, or inside the
 // server that holds the embedded database (control-socket.ts).
-import { changeAccount } from '../accounts.js'
+import { changeAccount } from '../accounts/changes.js'
 import type { Database } from '../db/database.js'
 import { tables } from '../db/tables.js'
 

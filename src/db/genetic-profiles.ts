@@ -1,5 +1,5 @@
 // The genetic_profiles table: policy number and genetic results, written by admins only.
-import { notFound } from '../errors.js'
+import { notFound } from '../http/errors.js'
 import type { Queryable } from './database.js'
 
 export interface GeneticProfile {

@@ -1,10 +1,10 @@
 // The users table: credentials and profile. Every read that returns a User joins the genetic
 // profile, so the one query also answers GET /me.
-import { conflict, isUniqueViolation } from '../errors.js'
+import { conflict, isUniqueViolation } from '../http/errors.js'
 import type { UserSummary } from '../schemas/admin.js'
 import type { User } from '../schemas/user.js'
 import type { Queryable } from './database.js'
-import { foldEmail } from '../accounts/email.js'
+import { foldEmail } from './email-folding.js'
 
 /** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`. */
 export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,

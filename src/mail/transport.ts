@@ -21,7 +21,7 @@ export interface MailTransport {
 
 /**
  * Each mail gives up after these: a hung server must not hold a mail past its claim on it
- * (plugins/mail.ts) nor the shutdown of the instance.
+ * (plugins/app/mail.ts) nor the shutdown of the instance.
  */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }
 

@@ -1,7 +1,7 @@
 // The audit log, for admins: newest first, with a cursor, optionally about one user.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { decodeCursor, encodeCursor } from '../cursor.js'
-import { TOKEN_SECURITY } from '../plugins/docs.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { TOKEN_SECURITY } from '../plugins/external/docs.js'
 import { AuditPage, AuditQuery } from '../schemas/admin.js'
 import { errors, ok } from '../schemas/responses.js'
 

@@ -1,13 +1,13 @@
 // Sign up, log in, log out: the routes that create and end sessions.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { badRequest, unauthorized } from '../errors.js'
-import { passwordProblem } from '../passwords.js'
-import { checkDob, cleanName } from '../profile.js'
+import { badRequest, unauthorized } from '../http/errors.js'
+import { passwordProblem } from '../accounts/passwords.js'
+import { checkDob, cleanName } from '../accounts/profile.js'
 import { errors, noContent, ok, rateLimited } from '../schemas/responses.js'
 import { LoginBody, LogoutBody, SignupBody, TokenResponse, type User } from '../schemas/user.js'
-import { PUBLIC, TOKEN_SECURITY } from '../plugins/docs.js'
+import { PUBLIC, TOKEN_SECURITY } from '../plugins/external/docs.js'
 import { tables } from '../db/tables.js'
-import { startSession } from '../accounts.js'
+import { startSession } from '../accounts/changes.js'
 import { queueVerification } from '../accounts/mailed-links.js'
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {

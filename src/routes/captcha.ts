@@ -2,8 +2,8 @@
 // (a documented answer that API clients rely on). /status tells the same with a 200 either way,
 // for the signup page, in whose browser console a 404 would show as an error on every load.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { notFound } from '../errors.js'
-import { CAPTCHA_TTL_SECONDS } from '../plugins/captcha.js'
+import { notFound } from '../http/errors.js'
+import { CAPTCHA_TTL_SECONDS } from '../plugins/app/captcha.js'
 import { CaptchaChallenge, CaptchaStatus } from '../schemas/captcha.js'
 import { ref } from '../schemas/common.js'
 import { errors, overloaded } from '../schemas/responses.js'

@@ -2,11 +2,11 @@
 // verification or a change-of-address link. The change itself is asked for with PATCH /me.
 import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { conflict, tooManyRequests } from '../errors.js'
+import { conflict, tooManyRequests } from '../http/errors.js'
 import { errors, ok } from '../schemas/responses.js'
 import { Accepted, EmailChangeConfirmBody, VerificationConfirmBody } from '../schemas/email.js'
 import { User } from '../schemas/user.js'
-import { PUBLIC, TOKEN_SECURITY } from '../plugins/docs.js'
+import { PUBLIC, TOKEN_SECURITY } from '../plugins/external/docs.js'
 import { BAD_TOKEN, confirmEmailChange, confirmVerification, resendVerification } from '../accounts/mailed-links.js'
 
 /** Verification mails a user may ask for: one a minute, five an hour. */

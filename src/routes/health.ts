@@ -1,9 +1,9 @@
 // Probes for load balancers and orchestrators: /health says the process is up (and is never shed,
-// see plugins/load-shedding.ts), /ready says it can reach the database and is not overloaded.
+// see plugins/external/load-shedding.ts), /ready says it can reach the database and is not overloaded.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../schemas/responses.js'
-import { PUBLIC } from '../plugins/docs.js'
-import { serviceUnavailable } from '../errors.js'
+import { PUBLIC } from '../plugins/external/docs.js'
+import { serviceUnavailable } from '../http/errors.js'
 
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 

@@ -2,16 +2,16 @@
 // policy and role are read-only here.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { badRequest, unauthorized } from '../errors.js'
-import { passwordProblem } from '../passwords.js'
-import { checkDob, cleanName } from '../profile.js'
+import { badRequest, unauthorized } from '../http/errors.js'
+import { passwordProblem } from '../accounts/passwords.js'
+import { checkDob, cleanName } from '../accounts/profile.js'
 import { errors, noContent, ok, rateLimited } from '../schemas/responses.js'
 import { DeleteMeBody, UpdateMeBody, User } from '../schemas/user.js'
-import { TOKEN_SECURITY } from '../plugins/docs.js'
+import { TOKEN_SECURITY } from '../plugins/external/docs.js'
 import type { UserChanges } from '../db/users.js'
-import { changeAccount, deleteAccount } from '../accounts.js'
-import { SESSION_ENDED } from '../plugins/auth.js'
-import { foldEmail } from '../accounts/email.js'
+import { changeAccount, deleteAccount } from '../accounts/changes.js'
+import { SESSION_ENDED } from '../plugins/app/auth.js'
+import { foldEmail } from '../db/email-folding.js'
 
 /** A session this young may delete its account without the password: the old clients delete right after logging in. */
 export const RECENT_LOGIN_SECONDS = 5 * 60

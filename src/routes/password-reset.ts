@@ -1,13 +1,13 @@
 // "Forgot your password?": a reset link by mail, then a new password with its token. The request
 // answers the same, after the same work, whether or not an account has the address.
-import { foldEmail } from '../accounts/email.js'
+import { foldEmail } from '../db/email-folding.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { badRequest, tooManyRequests } from '../errors.js'
-import { passwordProblem } from '../passwords.js'
+import { badRequest, tooManyRequests } from '../http/errors.js'
+import { passwordProblem } from '../accounts/passwords.js'
 import { errors, ok, rateLimited } from '../schemas/responses.js'
 import { Accepted, PasswordResetBody, PasswordResetConfirmBody } from '../schemas/email.js'
 import { TokenResponse } from '../schemas/user.js'
-import { PUBLIC } from '../plugins/docs.js'
+import { PUBLIC } from '../plugins/external/docs.js'
 import { BAD_TOKEN, completePasswordReset, passwordResetAccount, requestPasswordReset } from '../accounts/mailed-links.js'
 
 /** Reset requests per address an hour, known or not: a flood for one address mails it at most this often. */

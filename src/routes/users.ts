@@ -2,12 +2,12 @@
 // policy numbers. A user may read their own record here too. Every admin read of another user
 // and every change is written to the audit log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { changeAccount, deleteAccount } from '../accounts.js'
-import { decodeCursor, encodeCursor } from '../cursor.js'
-import { badRequest, conflict, forbidden, notFound } from '../errors.js'
-import { checkDob, cleanName } from '../profile.js'
+import { changeAccount, deleteAccount } from '../accounts/changes.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { badRequest, conflict, forbidden, notFound } from '../http/errors.js'
+import { checkDob, cleanName } from '../accounts/profile.js'
 import { tables } from '../db/tables.js'
-import { TOKEN_SECURITY } from '../plugins/docs.js'
+import { TOKEN_SECURITY } from '../plugins/external/docs.js'
 import { AdminUpdateBody, GeneticsBody, ListUsersQuery, MAX_GENETIC_RESULT_BYTES, UserIdParams, UserPage } from '../schemas/admin.js'
 import { errors, noContent, ok } from '../schemas/responses.js'
 import { User } from '../schemas/user.js'

@@ -24,7 +24,7 @@ export interface Example<T> {
 /**
  * Adds request-body examples, which @fastify/swagger moves from `x-examples` to the OpenAPI
  * media type's `examples`. Typed by the schema, and each must be a body the route accepts
- * (test/spec.test.ts sends them).
+ * (test/http/spec.test.ts sends them).
  */
 export function withExamples<T extends TSchema> (schema: T, examples: Record<string, Example<Static<T>>>): T {
   return { ...schema, 'x-examples': examples }

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { TSchema } from '@sinclair/typebox'
 import { ref } from './common.js'
 import { ErrorResponse } from './error.js'
-import { OVERLOADED } from '../plugins/load-shedding.js'
+import { OVERLOADED } from '../plugins/external/load-shedding.js'
 
 const error = (description: string): ReturnType<typeof ref<typeof ErrorResponse>> => ({ ...ref(ErrorResponse), description })
 
@@ -21,9 +21,9 @@ export const noContent = (description: string): { type: 'null', description: str
  * - 400 on every route: besides the schemas, the input guard refuses a NUL byte or invalid
  *   Unicode in any part of a request, query strings of the probes included;
  * - 413 and 415 on every route that takes a body (Fastify's body limit and content-type parsers);
- * - 503 on every route but /health: shed while the instance is overloaded (plugins/load-shedding.ts)
+ * - 503 on every route but /health: shed while the instance is overloaded (plugins/external/load-shedding.ts)
  *   and, on a route that reads the database, during an outage (the error handler's answer). Only
- *   the second kind names the database, and test/spec.test.ts holds the routes to it.
+ *   the second kind names the database, and test/http/spec.test.ts holds the routes to it.
  */
 export const errors = {
   400: error('Invalid input: the message names the field'),

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import createClient from 'openapi-fetch'
 import type { paths, SchemaError, SchemaToken, SchemaUser } from '../../client/generated/api.js'
-import { SESSION_ENDED } from '../../src/plugins/auth.js'
+import { SESSION_ENDED } from '../../src/plugins/app/auth.js'
 import { buildTestApp, PASSWORD, resetData, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)

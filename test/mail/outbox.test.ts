@@ -100,7 +100,7 @@ t.test('after 24 hours of failures a mail is given up', async (t) => {
 })
 
 t.test('the backoff doubles from 30 seconds up to an hour', async (t) => {
-  const { retryDelaySeconds } = await import('../../src/plugins/mail.js')
+  const { retryDelaySeconds } = await import('../../src/plugins/app/mail.js')
   t.same([1, 2, 3, 4, 7, 8, 20].map(retryDelaySeconds), [30, 60, 120, 240, 1920, 3600, 3600])
 })
 

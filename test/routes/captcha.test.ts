@@ -3,7 +3,7 @@ import t from 'tap'
 import { solveChallenge, type Challenge } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
 import type { FastifyInstance } from 'fastify'
-import { CAPTCHA_MESSAGES } from '../../src/plugins/captcha.js'
+import { CAPTCHA_MESSAGES } from '../../src/plugins/app/captcha.js'
 import { CAPTCHA_OFF } from '../../src/routes/captcha.js'
 import { buildTestApp, PASSWORD, resetData, testDatabase } from '../helper.js'
 

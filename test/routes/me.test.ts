@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { passwordProblem } from '../../src/passwords.js'
+import { passwordProblem } from '../../src/accounts/passwords.js'
 import { auth, buildTestApp, PASSWORD, resetData, signUp, signUpAdmin, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)

@@ -1,0 +1,16 @@
+// Profile rules that a schema cannot say: trimmed names and a date of birth in the past.
+import { badRequest } from '../http/errors.js'
+
+export const EARLIEST_DOB = '1900-01-01'
+
+/** The name as stored: the schema already checked it is 1–128 characters once trimmed. */
+export function cleanName (name: string): string {
+  return name.trim()
+}
+
+export function checkDob (dob: string, field = 'body/dob'): string {
+  const today = new Date().toISOString().slice(0, 10)
+  if (dob > today) throw badRequest(`${field} must not be in the future`)
+  if (dob < EARLIEST_DOB) throw badRequest(`${field} must be on or after ${EARLIEST_DOB}`)
+  return dob
+}

@@ -1,0 +1,65 @@
+import t from 'tap'
+import { concurrencyLimit, passwordHasher, passwordProblem } from '../../src/accounts/passwords.js'
+
+t.test('the rules, checked before any hashing', async (t) => {
+  t.equal(passwordProblem('short-1', []), 'password must be at least 10 characters')
+  t.equal(passwordProblem('ééééééééé', []), 'password must be at least 10 characters', 'characters, not bytes')
+  t.equal(passwordProblem('😀'.repeat(19), []), 'password must be at most 72 bytes of UTF-8 (it has 76)')
+  t.match(passwordProblem('qwertyuiop', []), /^password is too easy to guess: \S/)
+  t.match(passwordProblem('ada-lovelace', ['ada@example.com', 'Ada', 'Lovelace']), /^password is too easy to guess: \S/)
+  t.equal(passwordProblem('violet-Harbor-93-kettle', ['ada@example.com', 'Ada', 'Lovelace']), undefined)
+})
+
+t.test('a digit-heavy 72-byte password is judged, not a stall', async (t) => {
+  t.match(passwordProblem('1234567890'.repeat(7).slice(0, 72), []), /^password is too easy to guess/)
+})
+
+t.test('hashing and verifying, with the 72-byte limit enforced', async (t) => {
+  const passwords = await passwordHasher(4)
+  const hash = await passwords.hash('violet-Harbor-93-kettle')
+  t.match(hash, /^\$2b\$04\$/)
+  t.equal(await passwords.verify('violet-Harbor-93-kettle', hash), true)
+  t.equal(await passwords.verify('violet-Harbor-93-kettlE', hash), false)
+  t.equal(await passwords.verify('violet-Harbor-93-kettle', undefined), false, 'no account: a dummy hash is compared, and it fails')
+  const long = 'x'.repeat(72)
+  const longHash = await passwords.hash(long)
+  t.equal(await passwords.verify(`${long}y`, longHash), false, 'bcrypt would have ignored the 73rd byte')
+})
+
+t.test('hashes beyond the limit wait their turn, and each gets its own answer', async (t) => {
+  const passwords = await passwordHasher(4, 1)
+  const hashes = await Promise.all(['violet-Harbor-93-kettle', 'new-Harbor-71-lantern', 'third-Harbor-55-anchor'].map(passwords.hash))
+  const checks = await Promise.all([
+    passwords.verify('violet-Harbor-93-kettle', hashes[0]),
+    passwords.verify('violet-Harbor-93-kettle', hashes[1]),
+    passwords.verify('third-Harbor-55-anchor', hashes[2])
+  ])
+  t.same(checks, [true, false, true])
+})
+
+t.test('a concurrency limit starts works in order as earlier ones end, whether they succeed or fail', async (t) => {
+  const limited = concurrencyLimit(2)
+  const started: number[] = []
+  const finish: Array<(ok: boolean) => void> = []
+  const work = (n: number) => async () => {
+    started.push(n)
+    const ok = await new Promise<boolean>((resolve) => { finish[n] = resolve })
+    if (!ok) throw new Error(`work ${n} failed`)
+    return n
+  }
+  const results = [1, 2, 3, 4].map(async (n) => await limited(work(n)).catch((error: Error) => error.message))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(started, [1, 2], 'two at once')
+  finish[2](false)
+  t.equal(await results[1], 'work 2 failed')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(started, [1, 2, 3], 'a failure frees its place too')
+  finish[1](true)
+  finish[3](true)
+  t.equal(await results[0], 1)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(started, [1, 2, 3, 4])
+  finish[4](true)
+  t.same(await Promise.all(results), [1, 'work 2 failed', 3, 4])
+  t.equal(await limited(async () => 'free again'), 'free again', 'no place is lost')
+})

@@ -1,0 +1,62 @@
+import { mock } from 'node:test'
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { HOUSEKEEPING_INTERVAL_MS } from '../../../src/plugins/app/housekeeping.js'
+import type { Database } from '../../../src/db/database.js'
+import { buildTestApp, resetData, signUp, testDatabase } from '../../helper.js'
+
+const db = await testDatabase(t)
+t.beforeEach(async () => { await resetData(db) })
+
+t.test('every ten minutes, expired sessions, counters and used captchas are deleted and live ones kept', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] })
+  t.teardown(() => mock.timers.reset())
+  const app = await buildTestApp(t, db)
+  await app.ready()
+  const live = await signUp(app)
+  const expired = await signUp(app)
+  await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", [expired.user.id])
+  await db.query("INSERT INTO rate_limits (key, hits, expires_at) VALUES ('old', 3, now() - interval '1 second'), ('current', 1, now() + interval '1 hour')")
+  await db.query("INSERT INTO used_captchas (signature, expires_at) VALUES ('old', now() - interval '1 second'), ('current', now() + interval '1 hour')")
+
+  const done = new Promise<void>((resolve) => {
+    const run = app.housekeeping
+    app.housekeeping = async () => { const result = await run(); resolve(); return result }
+  })
+  mock.timers.tick(HOUSEKEEPING_INTERVAL_MS)
+  await done
+
+  const { rows: sessions } = await db.query<{ user_id: number }>('SELECT user_id FROM sessions')
+  t.same(sessions, [{ user_id: live.user.id }])
+  const { rows: counters } = await db.query<{ key: string }>("SELECT key FROM rate_limits WHERE key IN ('old', 'current')")
+  t.same(counters, [{ key: 'current' }])
+  const { rows: captchas } = await db.query<{ signature: string }>('SELECT signature FROM used_captchas')
+  t.same(captchas, [{ signature: 'current' }])
+})
+
+t.test('housekeeping reports what it deleted', async (t) => {
+  const app = await buildTestApp(t, db)
+  const { user } = await signUp(app)
+  await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", [user.id])
+  t.same(await app.housekeeping(), { sessions: 1, counters: 0, captchas: 0 })
+})
+
+t.test('a failed run is logged and the timer keeps going', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] })
+  t.teardown(() => mock.timers.reset())
+  const lines: string[] = []
+  const logged = new Promise<void>((resolve) => {
+    const stream = new Writable({ write (chunk, _encoding, callback) { lines.push(String(chunk)); if (String(chunk).includes('housekeeping failed')) resolve(); callback() } })
+    buildTestApp(t, {
+      ...db,
+      query: async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) }
+    } as unknown as Database, {}, { logger: { level: 'warn', stream } }).then(async (app) => {
+      await app.ready()
+      mock.timers.tick(HOUSEKEEPING_INTERVAL_MS)
+    }, t.error)
+  })
+  await logged
+  const entry = JSON.parse(lines.find((line) => line.includes('housekeeping failed')) as string)
+  t.equal(entry.level, 40)
+  t.equal(entry.err.code, 'ECONNREFUSED')
+})
