@@ -217,13 +217,14 @@ export interface CliOptions {
   nodeArgs?: string[]
 }
 
-// tap starts test files with `--import=tsx` (package.json), which node resolves from the working
-// directory: a child working elsewhere gets the loader's own address.
-const TSX_LOADER = `--import=${import.meta.resolve('tsx')}`
+// tap starts test files with `--import=./test/loader/register.mjs` (package.json), relative to the
+// working directory: a child working elsewhere gets the loader's own address.
+const TS_LOADER_ARG = '--import=./test/loader/register.mjs'
+const TS_LOADER = `--import=${new URL('loader/register.mjs', import.meta.url).href}`
 
 /** The arguments that run `script` (a path under the repository) like `node script`, with tap's loaders. */
 export function nodeArgs (script: string, args: string[] = [], options: CliOptions = {}): string[] {
-  const loaders = process.execArgv.map((arg) => arg === '--import=tsx' ? TSX_LOADER : arg)
+  const loaders = process.execArgv.map((arg) => arg === TS_LOADER_ARG ? TS_LOADER : arg)
   return [...loaders, ...(options.nodeArgs ?? []), resolve(script), ...args]
 }
 
