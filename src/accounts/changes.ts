@@ -5,7 +5,8 @@ import { conflict } from '../http/errors.js'
 import { queueEmailChange } from './mailed-links.js'
 import type { Database } from '../db/database.js'
 import { tables } from '../db/tables.js'
-import { EMAIL_TAKEN, type UserChanges } from '../db/users.js'
+import type { UserChanges } from '../db/users.js'
+import { EmailTaken } from '../db/errors.js'
 import type { User } from '../schemas/user.js'
 
 const FIELD_NAMES: Record<keyof UserChanges, string> = {
@@ -44,7 +45,7 @@ export async function changeAccount (db: Database, userId: number, changes: User
     }
     if (changes.pendingEmail !== undefined) {
       const owner = await t.users.findIdByEmail(changes.pendingEmail)
-      if (owner !== undefined && owner !== userId) throw conflict(EMAIL_TAKEN)
+      if (owner !== undefined && owner !== userId) throw new EmailTaken()
     }
     const user = await t.users.update(userId, changes)
     if (user === undefined) return undefined

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { inspect } from 'node:util'
 import pg from 'pg'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
-import { isDatabaseUnavailable } from '../http/errors.js'
+import { isDatabaseUnavailable } from './errors.js'
 
 export interface QueryResult<Row> {
   rows: Row[]

@@ -1,5 +1,5 @@
 // The genetic_profiles table: policy number and genetic results, written by admins only.
-import { notFound } from '../http/errors.js'
+import { isForeignKeyViolation, UserMissing } from './errors.js'
 import type { Queryable } from './database.js'
 
 export interface GeneticProfile {
@@ -9,7 +9,7 @@ export interface GeneticProfile {
 
 export function geneticProfilesTable (db: Queryable) {
   return {
-    /** Creates or replaces the profile of `userId`, recording who wrote it. 404 when there is no such user. */
+    /** Creates or replaces the profile of `userId`, recording who wrote it. UserMissing when there is no such user. */
     async put (userId: number, profile: GeneticProfile, updatedBy: number): Promise<void> {
       try {
         await db.query(
@@ -19,9 +19,7 @@ export function geneticProfilesTable (db: Queryable) {
              updated_by = excluded.updated_by, updated_at = now()`,
           [userId, profile.policy, JSON.stringify(profile.geneticResult), updatedBy])
       } catch (error) {
-        // foreign_key_violation: the user does not exist (or was deleted meanwhile).
-        if ((error as { code?: unknown }).code === '23503') throw notFound(`no user with id ${userId}`)
-        throw error
+        throw isForeignKeyViolation(error) ? new UserMissing(userId) : error
       }
     }
   }

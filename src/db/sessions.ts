@@ -1,7 +1,7 @@
 // The sessions table: one row per issued token. A token is only as alive as its row.
 import type { User } from '../schemas/user.js'
 import type { PreparedStatement, Queryable } from './database.js'
-import { USER_COLUMNS } from './users.js'
+import { PROFILE_JOIN, USER_COLUMNS } from './users.js'
 
 /** Made by every authenticated request: prepared, so that PostgreSQL plans it once per connection. */
 const FIND_USER: PreparedStatement = {
@@ -9,7 +9,7 @@ const FIND_USER: PreparedStatement = {
   text: `SELECT ${USER_COLUMNS}
            FROM sessions s
            JOIN users u ON u.id = s.user_id
-           LEFT JOIN genetic_profiles g ON g.user_id = u.id
+           ${PROFILE_JOIN}
           WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()`
 }
 
@@ -67,8 +67,11 @@ export function sessionsTable (db: Queryable) {
       await db.query('DELETE FROM sessions WHERE user_id = $1 AND ($2::uuid IS NULL OR id <> $2)', [userId, keepSessionId])
     },
 
-    async deleteExpired (): Promise<number> {
-      const { rowCount } = await db.query('DELETE FROM sessions WHERE expires_at <= now()')
+    /** Up to `limit` expired sessions (see db/batches.ts). */
+    async deleteExpired (limit: number): Promise<number> {
+      const { rowCount } = await db.query(
+        `DELETE FROM sessions WHERE id IN (
+           SELECT id FROM sessions WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`, [limit])
       return rowCount
     }
   }

@@ -1,12 +1,15 @@
 // The users table: credentials and profile. Every read that returns a User joins the genetic
 // profile, so the one query also answers GET /me.
-import { conflict, isUniqueViolation } from '../http/errors.js'
-import type { UserSummary } from '../schemas/admin.js'
+import { EmailTaken, isUniqueViolation } from './errors.js'
+import type { UserSummary } from '../schemas/users.js'
 import type { User } from '../schemas/user.js'
 import type { Queryable } from './database.js'
 import { foldEmail } from './email-folding.js'
 
-/** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`. */
+/** What a User is read from, after `FROM users u` (or a `WITH u AS (… RETURNING *)`): the account and its genetic profile. */
+export const PROFILE_JOIN = 'LEFT JOIN genetic_profiles g ON g.user_id = u.id'
+
+/** The columns of a User response, for a query over `u` and `PROFILE_JOIN`. */
 export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
   g.policy, g.genetic_result, u.created_at, u.modified_at`
 
@@ -35,11 +38,9 @@ export interface UserWithHash {
   passwordHash: string
 }
 
-export const EMAIL_TAKEN = 'an account with this email already exists'
-
 export function usersTable (db: Queryable) {
   return {
-    /** Creates a user; 409 when the email is taken in any spelling that folds to the same. */
+    /** Creates a user; EmailTaken when the email is taken in any spelling that folds to the same. */
     async create (user: NewUser): Promise<User> {
       try {
         const { rows } = await db.query<User>(
@@ -48,11 +49,11 @@ export function usersTable (db: Queryable) {
              VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING *
            )
-           SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
+           SELECT ${USER_COLUMNS} FROM u ${PROFILE_JOIN}`,
           [user.email, foldEmail(user.email), user.passwordHash, user.firstName, user.lastName, user.dob])
         return rows[0]
       } catch (error) {
-        throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
+        throw isUniqueViolation(error) ? new EmailTaken() : error
       }
     },
 
@@ -60,7 +61,7 @@ export function usersTable (db: Queryable) {
     async findByEmailWithHash (email: string): Promise<UserWithHash | undefined> {
       const { rows } = await db.query<User & { password_hash: string }>(
         `SELECT ${USER_COLUMNS}, u.password_hash
-           FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
+           FROM users u ${PROFILE_JOIN}
           WHERE u.email_folded = $1`, [foldEmail(email)])
       if (rows.length === 0) return undefined
       const { password_hash: passwordHash, ...user } = rows[0]
@@ -74,7 +75,7 @@ export function usersTable (db: Queryable) {
 
     async findById (id: number): Promise<User | undefined> {
       const { rows } = await db.query<User>(
-        `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id WHERE u.id = $1`, [id])
+        `SELECT ${USER_COLUMNS} FROM users u ${PROFILE_JOIN} WHERE u.id = $1`, [id])
       return rows[0]
     },
 
@@ -98,12 +99,12 @@ export function usersTable (db: Queryable) {
              WHERE id = $1
              RETURNING *
            )
-           SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
+           SELECT ${USER_COLUMNS} FROM u ${PROFILE_JOIN}`,
           [id, changes.email, changes.passwordHash, changes.firstName, changes.lastName, changes.dob, changes.role,
             changes.email === undefined ? undefined : foldEmail(changes.email), changes.pendingEmail])
         return rows[0]
       } catch (error) {
-        throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
+        throw isUniqueViolation(error) ? new EmailTaken() : error
       }
     },
 
@@ -127,7 +128,7 @@ export function usersTable (db: Queryable) {
           `UPDATE users SET email = $2, email_folded = $3, email_verified = true, pending_email = NULL, modified_at = now()
             WHERE id = $1`, [id, email, foldEmail(email)])
       } catch (error) {
-        throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
+        throw isUniqueViolation(error) ? new EmailTaken() : error
       }
     },
 
@@ -148,7 +149,7 @@ export function usersTable (db: Queryable) {
         `SELECT u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
                 g.genetic_result IS NOT NULL AS has_genetic_result, g.policy IS NOT NULL AS has_policy,
                 u.created_at, u.modified_at
-           FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
+           FROM users u ${PROFILE_JOIN}
           WHERE u.id > $1 AND ($2::text IS NULL OR strpos(u.email_folded, $2) > 0)
           ORDER BY u.id
           LIMIT $3`,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import pg from 'pg'
 import t from 'tap'
 import { EmbeddedDatabaseBusyError, openDatabase, type Database } from '../../src/db/database.js'
-import { isDatabaseUnavailable } from '../../src/http/errors.js'
+import { isDatabaseUnavailable } from '../../src/db/errors.js'
 import { testConfig, testDatabase } from '../helper.js'
 import { emptyPostgresDatabase, POSTGRES_URL, silentServer, tempDir } from '../support.js'
 

@@ -4,7 +4,8 @@ import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import { HttpError, isDatabaseUnavailable } from '../../http/errors.js'
+import { HttpError } from '../../http/errors.js'
+import { EmailTaken, isDatabaseUnavailable, UserMissing } from '../../db/errors.js'
 
 export function errorBody (statusCode: number, message: string): { statusCode: number, error: string, message: string } {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }
@@ -49,6 +50,11 @@ async function errors (app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.statusCode, error.message))
+    }
+    // The data layer's refusals, in its own words; their messages are written for the caller.
+    if (error instanceof EmailTaken || error instanceof UserMissing) {
+      const statusCode = error instanceof EmailTaken ? 409 : 404
+      return reply.code(statusCode).send(errorBody(statusCode, error.message))
     }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, 'database unavailable')
