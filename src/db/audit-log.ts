@@ -1,7 +1,6 @@
 // The audit_log table: append-only, read newest first with keyset pagination.
+import type { AuditAction } from '../schemas/audit.js'
 import type { Queryable } from './database.js'
-
-export type AuditAction = 'user.read' | 'users.list' | 'user.update' | 'user.delete' | 'genetics.update'
 
 export interface AuditEntry {
   id: number

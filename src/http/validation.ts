@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifyServerOptions, FastifySchemaCompiler } from 'fastify'
 import { EMAIL_LOCAL_PART_PATTERN, HAS_LETTER, NAME_FORMAT, NAME_PATTERN } from '../schemas/user.js'
-import { POLICY_PATTERN } from '../schemas/admin.js'
+import { POLICY_PATTERN } from '../schemas/users.js'
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default

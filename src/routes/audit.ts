@@ -1,8 +1,8 @@
 // The audit log, for admins: newest first, with a cursor, optionally about one user.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { TOKEN_SECURITY } from '../plugins/external/docs.js'
-import { AuditPage, AuditQuery } from '../schemas/admin.js'
+import { AuditPage, AuditQuery } from '../schemas/audit.js'
 import { errors, ok } from '../schemas/responses.js'
 
 const audit: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,9 +29,8 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { limit = 20, cursor, user_id: targetId } = request.query
     const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor)
-    const found = await app.data.auditLog.page({ beforeId, targetId, limit: limit + 1 })
-    const entries = found.slice(0, limit)
-    return { entries, next_cursor: found.length > limit ? encodeCursor('audit', entries[entries.length - 1].id) : null }
+    const { rows, nextCursor } = keysetPage('audit', await app.data.auditLog.page({ beforeId, targetId, limit: limit + 1 }), limit)
+    return { entries: rows, next_cursor: nextCursor }
   })
 }
 

@@ -11,7 +11,7 @@ export function Nullable<T extends TSchema> (schema: T): ReturnType<typeof Type.
 }
 
 /** A string enum as `enum: [...]`, which OpenAPI tools read better than `anyOf` of constants. */
-export function StringEnum<const T extends string[]> (values: T, options: Record<string, unknown> = {}): ReturnType<typeof Type.Unsafe<T[number]>> {
+export function StringEnum<const T extends readonly string[]> (values: T, options: Record<string, unknown> = {}): ReturnType<typeof Type.Unsafe<T[number]>> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
 }
 
@@ -29,3 +29,8 @@ export interface Example<T> {
 export function withExamples<T extends TSchema> (schema: T, examples: Record<string, Example<Static<T>>>): T {
   return { ...schema, 'x-examples': examples }
 }
+
+/** The page size of a keyset-paged list. */
+export const PageLimit = Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1 to 100' })
+/** Where a keyset-paged list goes on: the `next_cursor` of the page before. */
+export const PageCursor = Type.String({ minLength: 1, maxLength: 64, description: 'The `next_cursor` of the previous page' })

@@ -38,10 +38,14 @@ export const Name = Type.String({
   examples: ['Ada']
 })
 export const Dob = Type.String({ format: 'date', description: 'Date of birth, YYYY-MM-DD, not in the future', examples: ['1990-04-17'] })
+/** The password rules the schema can say; accounts/passwords.ts checks the rest (bytes, strength). */
+export const MIN_PASSWORD_CHARS = 10
+export const MAX_PASSWORD_BYTES = 72
 export const NewPassword = Type.String({
-  minLength: 10,
-  maxLength: 72,
-  description: 'At least 10 characters and at most 72 bytes of UTF-8 (bcrypt\'s limit), and hard to guess: ' +
+  minLength: MIN_PASSWORD_CHARS,
+  // Characters, not bytes: the byte limit, which is bcrypt's, is checked after the schema.
+  maxLength: MAX_PASSWORD_BYTES,
+  description: `At least ${MIN_PASSWORD_CHARS} characters and at most ${MAX_PASSWORD_BYTES} bytes of UTF-8 (bcrypt's limit), and hard to guess: ` +
     'common passwords, keyboard runs and passwords built from your email or names are refused',
   examples: ['violet-Harbor-93-kettle']
 })

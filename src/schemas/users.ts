@@ -1,5 +1,6 @@
+// The admin side of the users resource (src/routes/users.ts): the list, changes, genetic results.
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, StringEnum, ref, withExamples } from './common.js'
+import { Nullable, PageCursor, PageLimit, ref, withExamples } from './common.js'
 import { Dob, Email, Name, Role, User } from './user.js'
 
 /** Printable ASCII, 1–128 characters, no space at either end. */
@@ -12,12 +13,9 @@ export const UserIdParams = Type.Object({
 })
 export type UserIdParams = Static<typeof UserIdParams>
 
-const Limit = Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1 to 100' })
-const Cursor = Type.String({ minLength: 1, maxLength: 64, description: 'The `next_cursor` of the previous page' })
-
 export const ListUsersQuery = Type.Object({
-  limit: Type.Optional(Limit),
-  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(PageLimit),
+  cursor: Type.Optional(PageCursor),
   email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Only users whose email contains this, whatever the case', examples: ['example.com'] }))
 })
 export type ListUsersQuery = Static<typeof ListUsersQuery>
@@ -73,25 +71,3 @@ export const GeneticsBody = withExamples(Type.Object({
   results: { summary: 'Attach results and a policy number', value: { genetic_result: { BRCA1: 'negative', APOE: 'e3/e3' }, policy: 'POL-2024-000123' } }
 })
 export type GeneticsBody = Static<typeof GeneticsBody>
-
-export const AuditQuery = Type.Object({
-  user_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Only entries about this user' })),
-  limit: Type.Optional(Limit),
-  cursor: Type.Optional(Cursor)
-})
-export type AuditQuery = Static<typeof AuditQuery>
-
-export const AuditEntry = Type.Object({
-  id: Type.Integer(),
-  at: Type.String({ format: 'date-time' }),
-  actor_id: Nullable(Type.Integer({ description: 'Who acted; null for the command line (`make admin`)' })),
-  action: StringEnum(['user.read', 'users.list', 'user.update', 'user.delete', 'genetics.update']),
-  target_id: Nullable(Type.Integer({ description: 'The user acted upon; null for a list' })),
-  fields: Type.Array(Type.String(), { description: 'Names of the fields changed (never their values)' })
-}, { $id: 'AuditEntry', title: 'AuditEntry', additionalProperties: false })
-
-export const AuditPage = Type.Object({
-  entries: Type.Array(Type.Unsafe<Static<typeof AuditEntry>>(Type.Ref('AuditEntry'))),
-  next_cursor: Nullable(Type.String({ description: 'Pass as `cursor` for older entries; null on the last page' }))
-}, { $id: 'AuditPage', title: 'AuditPage', additionalProperties: false })
-export type AuditPage = Static<typeof AuditPage>
