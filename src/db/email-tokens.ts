@@ -55,8 +55,11 @@ export function emailTokensTable (db: Queryable) {
       await db.query('DELETE FROM email_tokens WHERE user_id = $1 AND ($2::text IS NULL OR purpose = $2)', [userId, purpose])
     },
 
-    async deleteExpired (): Promise<number> {
-      const { rowCount } = await db.query('DELETE FROM email_tokens WHERE expires_at <= now()')
+    /** Up to `limit` expired tokens (see db/batches.ts). */
+    async deleteExpired (limit: number): Promise<number> {
+      const { rowCount } = await db.query(
+        `DELETE FROM email_tokens WHERE token_hash IN (
+           SELECT token_hash FROM email_tokens WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`, [limit])
       return rowCount
     }
   }

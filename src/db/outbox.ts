@@ -8,7 +8,7 @@ export type MailParams = Record<string, string>
 export interface NewMail {
   template: string
   recipient: string
-  params?: MailParams
+  params: MailParams
 }
 
 export interface OutboxMail {
@@ -26,7 +26,7 @@ export function outboxTable (db: Queryable) {
   return {
     async queue (mail: NewMail): Promise<void> {
       await db.query('INSERT INTO mail_outbox (template, recipient, params) VALUES ($1, $2, $3)',
-        [mail.template, mail.recipient, JSON.stringify(mail.params ?? {})])
+        [mail.template, mail.recipient, JSON.stringify(mail.params)])
     },
 
     /** A mail to the user's current address; null queues nothing, with the same statement. */
@@ -86,9 +86,12 @@ export function outboxTable (db: Queryable) {
     },
 
     /** Sent and failed mails kept for `keepSeconds`, then deleted. */
-    async deleteFinished (keepSeconds: number): Promise<number> {
+    /** Up to `limit` mails sent or given up on more than `keepSeconds` ago (see db/batches.ts). */
+    async deleteFinished (keepSeconds: number, limit: number): Promise<number> {
       const { rowCount } = await db.query(
-        "DELETE FROM mail_outbox WHERE status <> 'pending' AND finished_at <= now() - make_interval(secs => $1)", [keepSeconds])
+        `DELETE FROM mail_outbox WHERE id IN (
+           SELECT id FROM mail_outbox WHERE status <> 'pending' AND finished_at <= now() - make_interval(secs => $1)
+            LIMIT $2 FOR UPDATE SKIP LOCKED)`, [keepSeconds, limit])
       return rowCount
     }
   }

@@ -48,8 +48,11 @@ export function rateLimitsTable (db: Queryable) {
       await db.query('DELETE FROM rate_limits WHERE left(key, length($1)) = $1', [prefix])
     },
 
-    async deleteExpired (): Promise<number> {
-      const { rowCount } = await db.query('DELETE FROM rate_limits WHERE expires_at <= now()')
+    /** Up to `limit` expired counters (see db/batches.ts). */
+    async deleteExpired (limit: number): Promise<number> {
+      const { rowCount } = await db.query(
+        `DELETE FROM rate_limits WHERE key IN (
+           SELECT key FROM rate_limits WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`, [limit])
       return rowCount
     }
   }

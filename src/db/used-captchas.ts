@@ -14,8 +14,11 @@ export function usedCaptchasTable (db: Queryable) {
       return rowCount === 1
     },
 
-    async deleteExpired (): Promise<number> {
-      const { rowCount } = await db.query('DELETE FROM used_captchas WHERE expires_at <= now()')
+    /** Up to `limit` expired signatures (see db/batches.ts). */
+    async deleteExpired (limit: number): Promise<number> {
+      const { rowCount } = await db.query(
+        `DELETE FROM used_captchas WHERE signature IN (
+           SELECT signature FROM used_captchas WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`, [limit])
       return rowCount
     }
   }

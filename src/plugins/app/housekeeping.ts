@@ -1,8 +1,9 @@
 // Deletes what has expired (sessions, rate-limit counters, used captchas) every ten minutes.
-// Every instance runs it; the deletes are idempotent, so running them on several instances is
-// harmless.
+// Every instance runs it, in batches that skip the rows another instance is deleting, so several
+// instances share the work and none holds a lock for long.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import { deleteInBatches } from '../../db/batches.js'
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000
 
@@ -14,9 +15,9 @@ declare module 'fastify' {
 
 async function housekeeping (app: FastifyInstance): Promise<void> {
   app.decorate('housekeeping', async () => {
-    const sessions = await app.data.sessions.deleteExpired()
-    const counters = await app.data.rateLimits.deleteExpired()
-    const captchas = await app.data.usedCaptchas.deleteExpired()
+    const sessions = await deleteInBatches(app.data.sessions.deleteExpired)
+    const counters = await deleteInBatches(app.data.rateLimits.deleteExpired)
+    const captchas = await deleteInBatches(app.data.usedCaptchas.deleteExpired)
     app.log.debug({ sessions, counters, captchas }, 'expired sessions, rate-limit counters and used captchas deleted')
     return { sessions, counters, captchas }
   })

@@ -10,6 +10,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { OutboxMail } from '../../db/outbox.js'
+import { deleteInBatches } from '../../db/batches.js'
 import { renderMail, type RenderedMail } from '../../mail/templates.js'
 import { mailTransport, outboxDir } from '../../mail/transport.js'
 
@@ -112,8 +113,8 @@ async function mail (app: FastifyInstance): Promise<void> {
   }
 
   const cleanup = async (): Promise<{ tokens: number, mails: number }> => {
-    const tokens = await app.data.emailTokens.deleteExpired()
-    const mails = await outbox.deleteFinished(KEEP_FINISHED_SECONDS)
+    const tokens = await deleteInBatches(app.data.emailTokens.deleteExpired)
+    const mails = await deleteInBatches(async (limit) => await outbox.deleteFinished(KEEP_FINISHED_SECONDS, limit))
     return { tokens, mails }
   }
 

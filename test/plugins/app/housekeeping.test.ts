@@ -2,6 +2,7 @@ import { mock } from 'node:test'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { HOUSEKEEPING_INTERVAL_MS } from '../../../src/plugins/app/housekeeping.js'
+import { BATCH_SIZE } from '../../../src/db/batches.js'
 import type { Database } from '../../../src/db/database.js'
 import { buildTestApp, resetData, signUp, testDatabase } from '../../helper.js'
 
@@ -39,6 +40,19 @@ t.test('housekeeping reports what it deleted', async (t) => {
   const { user } = await signUp(app)
   await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", [user.id])
   t.same(await app.housekeeping(), { sessions: 1, counters: 0, captchas: 0 })
+})
+
+t.test('more expired rows than one batch are all deleted, in batches', async (t) => {
+  const app = await buildTestApp(t, db)
+  const { user } = await signUp(app)
+  const expired = BATCH_SIZE * 2 + 1
+  await db.query(
+    'INSERT INTO sessions (user_id, expires_at) SELECT $1, now() - interval \'1 second\' FROM generate_series(1, $2)', [user.id, expired])
+  await db.query(
+    'INSERT INTO rate_limits (key, hits, expires_at) SELECT \'old-\' || n, 1, now() - interval \'1 second\' FROM generate_series(1, $1) AS n', [BATCH_SIZE])
+  t.same(await app.housekeeping(), { sessions: expired, counters: BATCH_SIZE, captchas: 0 })
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM sessions')
+  t.equal(rows[0].n, 1, 'the live session of the signup stays')
 })
 
 t.test('a failed run is logged and the timer keeps going', async (t) => {
