@@ -27,6 +27,7 @@ import { hashTime, meter } from './measure.js'
 import { buildProduction, memory, startServer } from './processes.js'
 import { report } from './report.js'
 import { adminList, checkSession, flood, health, loads, logInAdmin, login, me, signup, type Bench } from './scenarios.js'
+import { LOCAL_POSTGRES_URL } from '../src/db/scratch-database.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
 import { REPO, SCENARIOS, SMALL_USERS, type Scenario, type Settings } from './settings.js'
 
@@ -57,7 +58,7 @@ function readSettings (): Settings {
     results: resolve(REPO, process.env.RESULTS ?? (quick ? 'bench/results-quick.md' : 'bench/results.md')),
     only: only as Set<Scenario>,
     profile: process.env.PROFILE === undefined || process.env.PROFILE === '' ? undefined : resolve(process.env.PROFILE),
-    serverUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    serverUrl: process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL,
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE
   }
 }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { join } from 'node:path'
 import pg from 'pg'
+import { createScratchDatabase as createDatabase } from '../src/db/scratch-database.js'
 import { atCleanUp } from './cleanup.js'
 import { say } from './format.js'
 import { REPO } from './settings.js'
@@ -16,21 +17,17 @@ export interface ScratchDatabase {
   postgresVersion: string
 }
 
-/** `dna_api_bench_<pid>`, created, migrated, and dropped at clean-up (also on failure or Ctrl-C). */
+/** `dna_api_bench_<pid>_<random>`, created, migrated, and dropped at clean-up (also on failure or Ctrl-C). */
 export async function createScratchDatabase (serverUrl: string, workDir: string): Promise<ScratchDatabase> {
-  const dbName = `dna_api_bench_${process.pid}`
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
   const postgresVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version
-  await admin.query(`CREATE DATABASE ${dbName}`)
-  atCleanUp(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-    await admin.end()
-  })
-  const url = new URL(serverUrl)
-  url.pathname = `/${dbName}`
-  const databaseUrl = url.toString()
-  say(`scratch database ${dbName} on ${url.host}`)
+  await admin.end()
+  const database = await createDatabase(serverUrl, 'dna_api_bench')
+  atCleanUp(database.drop)
+  const url = new URL(database.url)
+  const databaseUrl = database.url
+  say(`scratch database ${database.name} on ${url.host}`)
 
   const migrate = spawnSync(process.execPath, [join(REPO, 'dist/cli/migrate.js')],
     { cwd: workDir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl }, encoding: 'utf8' })

@@ -52,6 +52,16 @@ export interface Config {
 
 export type Env = Record<string, string | undefined>
 
+/** Every variable `loadConfig` reads (test/config.test.ts holds the two to each other). */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'TEST_DATABASE_URL', 'DATA_DIR',
+  'DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS', 'DATABASE_POOL_SIZE',
+  'JWT_SECRET', 'JWT_TTL', 'JWT_REMEMBER_TTL', 'BCRYPT_COST', 'LOGIN_MAX_FAILURES',
+  'LOGIN_LOCK_SECONDS', 'AUTH_RATE_LIMIT', 'TRUST_PROXY', 'CORS_ORIGINS', 'LOG_LEVEL',
+  'TLS_CERT_FILE', 'TLS_KEY_FILE', 'CAPTCHA', 'CAPTCHA_DIFFICULTY', 'MAX_EVENT_LOOP_DELAY_MS',
+  'REQUEST_TIMEOUT_MS', 'MAX_SESSIONS_PER_USER', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL'
+] as const
+
 /** The value shipped in `.env.sample`; a production server must not run with it. */
 export const SAMPLE_JWT_SECRET = 'replace-me-with-at-least-32-random-bytes-0123456789'
 
@@ -277,12 +287,13 @@ function smtp (env: Env, production: boolean): string | undefined {
 function publicUrl (env: Env, production: boolean, fallback: string): string {
   const raw = optional(env, 'PUBLIC_URL')
   if (raw === undefined && production) throw new ConfigError('PUBLIC_URL', 'required in production: the address people open the pages at, e.g. https://dna.example.com')
+  const value = raw ?? fallback
   let url: URL | undefined
   try {
-    url = new URL(raw ?? fallback)
+    url = new URL(value)
   } catch {}
   if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new ConfigError('PUBLIC_URL', `expected an http(s) URL without query or fragment, like https://dna.example.com, got '${raw ?? fallback}'`)
+    throw new ConfigError('PUBLIC_URL', `expected an http(s) URL without query or fragment, like https://dna.example.com, got '${value}'`)
   }
   return url.href.replace(/\/+$/, '')
 }

@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import t from 'tap'
-import { ConfigError, loadConfig, readDotEnv, SAMPLE_JWT_SECRET, type Env } from '../src/config.js'
+import { CONFIG_VARIABLES, ConfigError, loadConfig, readDotEnv, SAMPLE_JWT_SECRET, type Env } from '../src/config.js'
 import { tempDir } from './support.js'
 
 const SECRET = 'x'.repeat(32)
@@ -312,4 +312,24 @@ t.test('when DATA_DIR cannot hold the secret, the process still starts, with a s
   t.not(loadConfig({ DATA_DIR: notADirectory }).jwtSecret, config.jwtSecret, 'one per process')
   t.match(config.warnings, [new RegExp(`^JWT_SECRET is not set and ${notADirectory}/jwt-secret cannot be written \\(.+\\): ` +
     'using a random secret for this process, so tokens die with it$')])
+})
+
+t.test('CONFIG_VARIABLES names every variable loadConfig reads, and no other', async (t) => {
+  const read = new Set<string>()
+  // Production with TLS and SMTP set reads every variable there is: each branch that reads one more is taken.
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'cert.pem'), '')
+  writeFileSync(join(dir, 'key.pem'), '')
+  const values: Env = {
+    NODE_ENV: 'production',
+    JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+    TLS_CERT_FILE: join(dir, 'cert.pem'),
+    TLS_KEY_FILE: join(dir, 'key.pem'),
+    SMTP_URL: 'smtp://mail.example.com:587',
+    PUBLIC_URL: 'https://dna.example.com',
+    DATA_DIR: dir
+  }
+  const env = new Proxy(values, { get: (target, name: string) => { read.add(name); return target[name] } })
+  loadConfig(env)
+  t.same([...read].sort(), [...CONFIG_VARIABLES].sort())
 })

@@ -1,15 +1,15 @@
 // Test scaffolding: an app on a database of its own. With TEST_DATABASE_URL, each test file
 // gets a fresh PostgreSQL database it creates and drops; without it, an in-memory embedded one
 // started from a migrated snapshot (initdb runs once per suite, not once per file).
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config, type Env } from '../src/config.js'
 import { openDatabase, type Database } from '../src/db/database.js'
 import { migrate } from '../src/db/migrations.js'
+import { createScratchDatabase } from '../src/db/scratch-database.js'
 import type { TokenResponse, User } from '../src/schemas/user.js'
 
 export interface Test {
@@ -61,21 +61,15 @@ export async function testDatabase (t: Test, config = testConfig()): Promise<Dat
     t.teardown(async () => await db.close())
     return db
   }
-  const name = `dna_api_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: config.testDatabaseUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  const url = new URL(config.testDatabaseUrl)
-  url.pathname = `/${name}`
+  const database = await createScratchDatabase(config.testDatabaseUrl, 'dna_api_test')
   // Far above what a connection takes on a machine busy with other test files (the 1 s default was
   // once reached); the tests of the timeout itself open databases of their own.
-  const db = await openDatabase({ url: url.toString(), connectionTimeoutMs: 30_000 })
-  await migrate(db)
+  const db = await openDatabase({ url: database.url, connectionTimeoutMs: 30_000 })
   t.teardown(async () => {
     await db.close()
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
-    await admin.end()
+    await database.drop()
   })
+  await migrate(db)
   return db
 }
 

@@ -175,6 +175,10 @@ t.test('a database that cannot be reached is told in terms of DATABASE_URL, with
   for (const [url, message] of cases) {
     t.same(runCli('src/server.ts', [], { env: { DATABASE_URL: url } }), { status: 1, stdout: '', stderr: `dna-api: error: ${message}\n` }, url)
   }
+  // Any other refusal is told in PostgreSQL's own words: here, a setting the server does not know.
+  const unknownSetting = `${at('/postgres')}?options=${encodeURIComponent('-c no_such_setting=1')}`
+  t.match(runCli('src/server.ts', [], { env: { DATABASE_URL: unknownSetting } }),
+    { status: 1, stdout: '', stderr: /^dna-api: error: unrecognized configuration parameter "no_such_setting"\n$/ })
   // `make run` migrates first: the migration says the same.
   const [url, message] = cases[1]
   t.same(runCli('src/cli/migrate.ts', [], { env: { DATABASE_URL: url } }), { status: 1, stdout: '', stderr: `dna-api: error: ${message}\n` })

@@ -2,17 +2,17 @@
 // logs captured in memory, and the command-line programs run as child processes (under tap's
 // coverage, which follows `process.execArgv` into the child).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
-import pg from 'pg'
 import { TEST_SECRET, type Test } from './helper.js'
+import { CONFIG_VARIABLES } from '../src/config.js'
+import { createScratchDatabase, LOCAL_POSTGRES_URL } from '../src/db/scratch-database.js'
 
 /** The PostgreSQL server of the suite: TEST_DATABASE_URL, or the local one CI always runs. */
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? LOCAL_POSTGRES_URL
 
 /** A new directory under the system's temporary directory, removed when the test ends. */
 export function tempDir (t: Test): string {
@@ -23,17 +23,9 @@ export function tempDir (t: Test): string {
 
 /** A new, empty database on the PostgreSQL server, dropped (connections and all) when the test ends. */
 export async function emptyPostgresDatabase (t: Test): Promise<string> {
-  const name = `dna_api_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: POSTGRES_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  t.teardown(async () => {
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
-    await admin.end()
-  })
-  const url = new URL(POSTGRES_URL)
-  url.pathname = `/${name}`
-  return url.toString()
+  const database = await createScratchDatabase(POSTGRES_URL, 'dna_api_test')
+  t.teardown(database.drop)
+  return database.url
 }
 
 export interface DatabaseSwitch {
@@ -173,35 +165,16 @@ export function captureLogs (level = 'info'): CapturedLogs {
 export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // Every variable of the service's, blank unless set below.
+    ...Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, ''])),
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: '',
-    TEST_DATABASE_URL: '',
-    DATA_DIR: '',
-    DATABASE_CONNECT_TIMEOUT_MS: '',
-    DATABASE_STATEMENT_TIMEOUT_MS: '',
-    DATABASE_POOL_SIZE: '',
     JWT_SECRET: TEST_SECRET,
-    JWT_TTL: '',
-    JWT_REMEMBER_TTL: '',
     BCRYPT_COST: '4',
-    LOGIN_MAX_FAILURES: '',
-    LOGIN_LOCK_SECONDS: '',
-    AUTH_RATE_LIMIT: '',
-    TRUST_PROXY: '',
-    CORS_ORIGINS: '',
     LOG_LEVEL: 'silent',
-    TLS_CERT_FILE: '',
-    TLS_KEY_FILE: '',
-    CAPTCHA: '',
-    SMTP_URL: '',
-    MAIL_FROM: '',
-    PUBLIC_URL: '',
     // Off, as in test/helper.ts: a server started under coverage on a busy machine lags.
     MAX_EVENT_LOOP_DELAY_MS: '0',
-    REQUEST_TIMEOUT_MS: '',
-    MAX_SESSIONS_PER_USER: '',
     ...vars
   }
   // `undefined` leaves a variable unset, for a `.env` file to fill in.

@@ -7,8 +7,7 @@ import { ZxcvbnFactory } from '@zxcvbn-ts/core'
 import * as common from '@zxcvbn-ts/language-common'
 import * as english from '@zxcvbn-ts/language-en'
 
-export const MIN_PASSWORD_CHARS = 10
-export const MAX_PASSWORD_BYTES = 72
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS } from '../schemas/user.js'
 /** zxcvbn scores 0–4; 3 is "safely unguessable: moderate protection from offline slow-hash attacks". */
 const MIN_STRENGTH = 3
 

@@ -14,3 +14,12 @@ export function checkDob (dob: string, field = 'body/dob'): string {
   if (dob < EARLIEST_DOB) throw badRequest(`${field} must be on or after ${EARLIEST_DOB}`)
   return dob
 }
+
+/** The profile fields of a request body, as a change: names trimmed, the date of birth checked, absent ones absent. */
+export function profileChanges (body: { first_name?: string, last_name?: string, dob?: string }): { firstName?: string, lastName?: string, dob?: string } {
+  return {
+    firstName: body.first_name === undefined ? undefined : cleanName(body.first_name),
+    lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
+    dob: body.dob === undefined ? undefined : checkDob(body.dob)
+  }
+}

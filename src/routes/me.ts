@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { badRequest, unauthorized } from '../http/errors.js'
 import { passwordProblem } from '../accounts/passwords.js'
-import { checkDob, cleanName } from '../accounts/profile.js'
+import { profileChanges } from '../accounts/profile.js'
 import { errors, noContent, ok, rateLimited } from '../schemas/responses.js'
 import { DeleteMeBody, UpdateMeBody, User } from '../schemas/user.js'
 import { TOKEN_SECURITY } from '../plugins/external/docs.js'
@@ -82,9 +82,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     const changes: UserChanges = {
       email: sameAddress ? body.email : undefined,
       pendingEmail: sameAddress ? undefined : body.email,
-      firstName: body.first_name === undefined ? undefined : cleanName(body.first_name),
-      lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
-      dob: body.dob === undefined ? undefined : checkDob(body.dob)
+      ...profileChanges(body)
     }
     if (Object.keys(body).every((field) => field === 'current_password')) {
       // current_password alone changes nothing: refuse rather than touch modified_at and the audit log.

@@ -3,12 +3,12 @@
 // and every change is written to the audit log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { changeAccount, deleteAccount } from '../accounts/changes.js'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.js'
-import { checkDob, cleanName } from '../accounts/profile.js'
+import { profileChanges } from '../accounts/profile.js'
 import { tables } from '../db/tables.js'
 import { TOKEN_SECURITY } from '../plugins/external/docs.js'
-import { AdminUpdateBody, GeneticsBody, ListUsersQuery, MAX_GENETIC_RESULT_BYTES, UserIdParams, UserPage } from '../schemas/admin.js'
+import { AdminUpdateBody, GeneticsBody, ListUsersQuery, MAX_GENETIC_RESULT_BYTES, UserIdParams, UserPage } from '../schemas/users.js'
 import { errors, noContent, ok } from '../schemas/responses.js'
 import { User } from '../schemas/user.js'
 
@@ -35,11 +35,9 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { limit = 20, cursor, email } = request.query
     const afterId = cursor === undefined ? 0 : decodeCursor('users', cursor)
-    // One more than asked tells whether a next page exists.
-    const found = await app.data.users.page({ afterId, email, limit: limit + 1 })
-    const page = found.slice(0, limit)
+    const { rows, nextCursor } = keysetPage('users', await app.data.users.page({ afterId, email, limit: limit + 1 }), limit)
     await app.data.auditLog.record({ actorId: request.account.id, action: 'users.list', targetId: null })
-    return { users: page, next_cursor: found.length > limit ? encodeCursor('users', page[page.length - 1].id) : null }
+    return { users: rows, next_cursor: nextCursor }
   })
 
   app.get('/:id', {
@@ -97,9 +95,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     const { body } = request
     const user = await changeAccount(app.db, id, {
       email: body.email,
-      firstName: body.first_name === undefined ? undefined : cleanName(body.first_name),
-      lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
-      dob: body.dob === undefined ? undefined : checkDob(body.dob),
+      ...profileChanges(body),
       role: body.role
     }, { actorId: request.account.id })
     if (user === undefined) throw notFound(`no user with id ${id}`)

@@ -114,6 +114,21 @@ t.test('a newer link voids the older one', async (t) => {
   t.equal((await confirmReset(linkToken(mails[2], 'reset-password.html'), NEW_PASSWORD)).statusCode, 200)
 })
 
+t.test('one link sent twice at once sets one password and logs in once', async (t) => {
+  await account('ada@example.com')
+  await requestReset('ada@example.com')
+  const token = linkToken((await deliver(app, smtp, 2))[1], 'reset-password.html')
+  // Both pass the first look at the token while their passwords are hashed; only one can spend it.
+  const answers = await Promise.all([confirmReset(token, NEW_PASSWORD), confirmReset(token, 'another-Quiet-71-meadow')])
+  t.same(answers.map((answer) => answer.statusCode).sort(), [200, 400])
+  const refused = answers.find((answer) => answer.statusCode === 400)
+  t.equal(refused?.json().message, 'token is invalid or has expired')
+  const winner = answers[0].statusCode === 200 ? NEW_PASSWORD : 'another-Quiet-71-meadow'
+  t.equal((await login('ada@example.com', winner)).statusCode, 200, 'the password of the answer that succeeded')
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM sessions')
+  t.equal(rows[0].n, 2, 'one session from the reset, one from the login')
+})
+
 t.test('a weak password is a 400 and the link still works', async (t) => {
   await account('ada@example.com')
   await requestReset('ada@example.com')
