@@ -109,11 +109,16 @@ export const LogoutBody = withExamples(Type.Object({
 })
 export type LogoutBody = Static<typeof LogoutBody>
 
-export const UpdateMeBody = withExamples(Type.Object({
+/** The fields of an account that its owner and an admin can both change, each optional. */
+export const ProfileChanges = {
   first_name: Type.Optional(Name),
   last_name: Type.Optional(Name),
   dob: Type.Optional(Dob),
-  email: Type.Optional(Email),
+  email: Type.Optional(Email)
+}
+
+export const UpdateMeBody = withExamples(Type.Object({
+  ...ProfileChanges,
   password: Type.Optional(NewPassword),
   current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Required to change email or password' }))
 }, { additionalProperties: false, minProperties: 1 }), {

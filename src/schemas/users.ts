@@ -1,7 +1,7 @@
 // The admin side of the users resource (src/routes/users.ts): the list, changes, genetic results.
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable, PageCursor, PageLimit, ref, withExamples } from './common.js'
-import { Dob, Email, Name, Role, User } from './user.js'
+import { ProfileChanges, Role, User } from './user.js'
 
 /** Printable ASCII, 1–128 characters, no space at either end. */
 export const POLICY_PATTERN = '^[!-~](?:[ -~]{0,126}[!-~])?$'
@@ -49,10 +49,7 @@ export const UserPage = Type.Object({
 export type UserPage = Static<typeof UserPage>
 
 export const AdminUpdateBody = withExamples(Type.Object({
-  first_name: Type.Optional(Name),
-  last_name: Type.Optional(Name),
-  dob: Type.Optional(Dob),
-  email: Type.Optional(Email),
+  ...ProfileChanges,
   role: Type.Optional(Role)
 }, { additionalProperties: false, minProperties: 1 }), {
   rename: { summary: 'Correct a name', value: { last_name: 'King' } },
