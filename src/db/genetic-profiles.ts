@@ -44,12 +44,13 @@ export function geneticProfilesTable (db: Queryable) {
      * user. Run it in a transaction, before the write.
      */
     async lockForWrite (userId: number): Promise<{ emailVerified: boolean, version: number | null } | undefined> {
-      const { rows } = await db.query<{ emailVerified: boolean, version: number | null }>(
-        `SELECT u.email_verified AS "emailVerified", g.version
-           FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
-          WHERE u.id = $1
-            FOR NO KEY UPDATE OF u`, [userId])
-      return rows[0]
+      const { rows } = await db.query<{ emailVerified: boolean }>(
+        'SELECT email_verified AS "emailVerified" FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId])
+      if (rows.length === 0) return undefined
+      // A statement of its own: a statement sees what was committed when it began, so the one that
+      // reads the version must begin once the lock is held, or it would miss the write it waited for.
+      const profile = await db.query<{ version: number }>('SELECT version FROM genetic_profiles WHERE user_id = $1', [userId])
+      return { emailVerified: rows[0].emailVerified, version: profile.rows[0]?.version ?? null }
     },
 
     /** Writes the fields given, keeping the others, recording who wrote them. The user is locked (lockForWrite). */
