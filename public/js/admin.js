@@ -349,13 +349,17 @@ async function openCustomer (id, { focus = true } = {}) {
   try {
     const { data, headers } = await apiResponse('GET', `/api/v1/users/${id}`)
     showCustomer(data, headers.get('etag'))
+    if (focus) $('customer-heading').focus()
     await Promise.all([customerAudit.show({ user_id: String(id) }, 'Nothing has been recorded about this customer yet.'), auditLog.reload()])
   } catch (error) {
     if (sessionProblem(error)) return
-    if (error.status === 404) customerGone(id)
-    else $('page-error').textContent = `The customer could not be opened: ${sentence(error.message)}`
+    if (error.status !== 404) {
+      $('page-error').textContent = `The customer could not be opened: ${sentence(error.message)}`
+      return
+    }
+    customerGone(id)
+    if (focus) $('customer-heading').focus()
   }
-  if (focus) $('customer-heading').focus()
 }
 
 $('customer-reload').addEventListener('click', async () => {
