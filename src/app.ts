@@ -11,7 +11,7 @@ import { trustProxyOption } from './http/client-address.js'
 import { prettyStream } from './http/pretty-log.js'
 import { ErrorResponse } from './schemas/error.js'
 import { TokenResponse, User } from './schemas/user.js'
-import { UserPage, UserSummary } from './schemas/users.js'
+import { AdminUser, UserPage, UserSummary } from './schemas/users.js'
 import { AuditEntry, AuditPage } from './schemas/audit.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
 import { Accepted } from './schemas/email.js'
@@ -84,7 +84,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, AdminUser, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)

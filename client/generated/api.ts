@@ -172,14 +172,18 @@ export interface paths {
         get?: never;
         /**
          * Set a user's genetic results and policy
-         * @description **Admin only** (403 for other users). Creates or replaces the user's genetic profile, recording who changed it and when. The user sees it in GET /api/v1/users/me. The audit log records the change, not the values.
+         * @description **Admin only** (403 for other users). Creates or replaces the user's genetic profile, recording who changed it and when. The user sees it in GET /api/v1/users/me. The audit log records the change, not the values. With If-Match, refused (412) when the profile has changed since that version.
          */
         put: operations["setGenetics"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set a user's genetic results or policy, each on its own
+         * @description **Admin only** (403 for other users). Sets or replaces the fields sent (`genetic_result`, `policy` or both) and keeps the other, recording who changed them and when; the audit log names the fields changed, not their values. With If-Match, refused (412) when the profile has changed since that version.
+         */
+        patch: operations["changeGenetics"];
         trace?: never;
     };
     "/api/v1/audit": {
@@ -191,7 +195,7 @@ export interface paths {
         };
         /**
          * Read the audit log
-         * @description **Admin only** (403 for other users). Admin reads of other users and every change to a user, a role or a genetic profile, newest first: when, who, what, to whom, and which fields (never their values). Pass `next_cursor` back as `cursor` for older entries.
+         * @description **Admin only** (403 for other users). Admin reads of other users and every change to a user, a role or a genetic profile, newest first: when, who, what, to whom, and which fields (never their values), with the names of who and to whom as they are now. `user_id` keeps the entries about one user, `actor_id` those of what one user did. Pass `next_cursor` back as `cursor` for older entries.
          */
         get: operations["listAudit"];
         put?: never;
@@ -424,6 +428,72 @@ export interface components {
             expires_in: number;
             user: components["schemas"]["User"];
         };
+        /** AdminUser */
+        AdminUser: {
+            /** @example 42 */
+            id: number;
+            /** @example ada@example.com */
+            email: string;
+            /**
+             * @description Whether the owner of `email` followed a link mailed to it
+             * @example true
+             */
+            email_verified: boolean;
+            /**
+             * @description A new address waiting for its owner to follow the link mailed to it; `email` changes then
+             * @example null
+             */
+            pending_email: string | null;
+            /** @example Ada */
+            first_name: string;
+            /** @example Lovelace */
+            last_name: string;
+            /**
+             * Format: date
+             * @example 1990-04-17
+             */
+            dob: string;
+            /**
+             * @description Only an admin can change it
+             * @enum {string}
+             */
+            role: "user" | "admin";
+            /**
+             * @description Insurance policy number, set by an admin
+             * @example POL-2024-000123
+             */
+            policy: string | null;
+            /**
+             * @description Genetic results, set by an admin; null until then
+             * @example {
+             *       "BRCA1": "negative",
+             *       "APOE": "e3/e3"
+             *     }
+             */
+            genetic_result: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            modified_at: string;
+            /**
+             * @description How many sessions of this user are live (admins only)
+             * @example 1
+             */
+            live_sessions?: number;
+            /**
+             * Format: date-time
+             * @description When the genetic results or policy number last changed; null while there are none (admins only)
+             */
+            genetic_profile_updated_at?: string | null;
+            /** @description Who changed them last; null while there are none, or when that account has been deleted since (admins only) */
+            genetic_profile_updated_by?: {
+                id: number;
+                /** @example Grace Hopper */
+                name: string;
+            } | null;
+        };
         /** UserSummary */
         UserSummary: {
             /** @example 42 */
@@ -482,6 +552,10 @@ export interface components {
             target_id: number | null;
             /** @description Names of the fields changed (never their values) */
             fields: string[];
+            /** @description The actor's name as it is now; null for the command line or an account deleted since */
+            actor_name: string | null;
+            /** @description The target's name as it is now; null for a list or an account deleted since */
+            target_name: string | null;
         };
         /** AuditPage */
         AuditPage: {
@@ -557,6 +631,7 @@ export interface components {
 export type SchemaError = components['schemas']['Error'];
 export type SchemaUser = components['schemas']['User'];
 export type SchemaToken = components['schemas']['Token'];
+export type SchemaAdminUser = components['schemas']['AdminUser'];
 export type SchemaUserSummary = components['schemas']['UserSummary'];
 export type SchemaUserPage = components['schemas']['UserPage'];
 export type SchemaAuditEntry = components['schemas']['AuditEntry'];
@@ -1424,13 +1499,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The user */
+            /** @description The user; for an admin, with their live sessions and who changed their genetic profile last, and when */
             200: {
                 headers: {
+                    /** @description The version of the genetic profile: send it back as If-Match with a change of it */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["AdminUser"];
                 };
             };
             /** @description Invalid input: the message names the field */
@@ -1699,7 +1776,13 @@ export interface operations {
     setGenetics: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of GET /api/v1/users/{id} (or of the last write) that this change starts from: when the genetic profile has changed since, the write is refused with 412 and nothing changes. Without it, the write goes ahead.
+                 * @example "genetics-42-3"
+                 */
+                "if-match"?: string;
+            };
             path: {
                 /**
                  * @description The user's id
@@ -1734,10 +1817,12 @@ export interface operations {
             /** @description The user, with their new genetic results and policy */
             200: {
                 headers: {
+                    /** @description The version of the genetic profile: send it back as If-Match with a change of it */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["AdminUser"];
                 };
             };
             /** @description Invalid input: the message names the field */
@@ -1785,6 +1870,152 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `changed by someone else meanwhile; reload`: the If-Match header names a version that is no longer the current one; nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeGenetics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of GET /api/v1/users/{id} (or of the last write) that this change starts from: when the genetic profile has changed since, the write is refused with 412 and nothing changes. Without it, the write goes ahead.
+                 * @example "genetics-42-3"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The user's id
+                 * @example 42
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Any JSON object, at most 16 KiB once serialised
+                     * @example {
+                     *       "BRCA1": "negative",
+                     *       "APOE": "e3/e3"
+                     *     }
+                     */
+                    genetic_result?: {
+                        [key: string]: unknown;
+                    };
+                    /**
+                     * @description Insurance policy number: 1 to 128 printable ASCII characters
+                     * @example POL-2024-000123
+                     */
+                    policy?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The user, with their genetic results and policy as they now are */
+            200: {
+                headers: {
+                    /** @description The version of the genetic profile: send it back as If-Match with a change of it */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller is not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `email not verified`: the account's address is not verified yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `changed by someone else meanwhile; reload`: the If-Match header names a version that is no longer the current one; nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Body larger than 64 KiB */
             413: {
                 headers: {
@@ -1821,6 +2052,8 @@ export interface operations {
             query?: {
                 /** @description Only entries about this user */
                 user_id?: number;
+                /** @description Only entries of what this user did */
+                actor_id?: number;
                 /** @description Page size, 1 to 100 */
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */

@@ -3,7 +3,7 @@
 // person to the login page with a message saying why.
 import { api } from './api.js'
 import { clearErrors, recheckOnInput, setBusy, setFormError, showApiError, today, validate, values } from './forms.js'
-import { forgetToken, leaveNotice, storedToken } from './session.js'
+import { forgetToken, leaveNotice, storedToken, takeNotice } from './session.js'
 import { addShowPasswordToggles } from './show-password.js'
 import { showStrength } from './strength.js'
 import { showEmailBanner } from './email-banner.js'
@@ -111,6 +111,7 @@ function render (user) {
   $('profile-policy').textContent = user.policy ?? 'None yet'
   renderResults(user.genetic_result)
   showEmailBanner(user)
+  $('staff-console').hidden = user.role !== 'admin'
 
   detailsForm.elements.namedItem('first_name').value = user.first_name
   detailsForm.elements.namedItem('last_name').value = user.last_name
@@ -210,6 +211,9 @@ $('delete-confirm').addEventListener('click', async () => {
 if (storedToken() === null) {
   toLogin('Please log in to see your account.')
 } else {
+  // Why the person is here, when another page sent them (the staff console, to a non-admin).
+  const notice = takeNotice()
+  if (notice !== null) say(notice)
   try {
     render(await api('GET', '/api/v1/users/me'))
   } catch (error) {

@@ -21,8 +21,16 @@ export class ApiError extends Error {
  * rejects with an ApiError. The token, when there is one and `auth` is not false, goes in the
  * Authorization header.
  */
-export async function api (method, path, { body, auth = true } = {}) {
-  const headers = { accept: 'application/json' }
+export async function api (method, path, options = {}) {
+  return (await apiResponse(method, path, options)).data
+}
+
+/**
+ * As `api`, with more request headers (`headers`, e.g. If-Match), resolving to the parsed body
+ * (`data`) and the response's headers (e.g. its ETag).
+ */
+export async function apiResponse (method, path, { body, auth = true, headers: extra = {} } = {}) {
+  const headers = { accept: 'application/json', ...extra }
   const token = auth ? storedToken() : null
   if (token !== null) headers.authorization = `Bearer ${token}`
   if (body !== undefined) headers['content-type'] = 'application/json'
@@ -38,9 +46,9 @@ export async function api (method, path, { body, auth = true } = {}) {
   } catch {
     throw new ApiError(0, 'The service cannot be reached. Check your connection and try again.')
   }
-  if (response.status === 204) return null
+  if (response.status === 204) return { data: null, headers: response.headers }
   const data = await response.json().catch(() => null)
-  if (response.ok) return data
+  if (response.ok) return { data, headers: response.headers }
   const message = typeof data?.message === 'string' ? data.message : `The request failed (${response.status}).`
   throw new ApiError(response.status, message, retryAfterSeconds(response.headers.get('retry-after')))
 }

@@ -7,6 +7,20 @@ export interface GeneticProfile {
   geneticResult: Record<string, unknown>
 }
 
+/** Fields to write; those left undefined keep their value (none, for a profile not yet written). */
+export interface GeneticProfileChanges {
+  policy?: string
+  geneticResult?: Record<string, unknown>
+}
+
+/** What can be said of a profile without reading its values: its version, and who wrote it last and when. */
+export interface GeneticProfileChange {
+  version: number
+  updatedAt: string
+  /** Null when that account has been deleted since. */
+  updatedBy: { id: number, name: string } | null
+}
+
 export function geneticProfilesTable (db: Queryable) {
   return {
     /** Creates or replaces the profile of `userId`, recording who wrote it. UserMissing when there is no such user. */
@@ -21,6 +35,44 @@ export function geneticProfilesTable (db: Queryable) {
       } catch (error) {
         throw isForeignKeyViolation(error) ? new UserMissing(userId) : error
       }
+    },
+
+    /**
+     * Locks the user's row for a write of their profile, so that writes of one profile take turns
+     * (a deletion of the user waits too), and says what a write depends on: whether the address
+     * is verified and the profile's version (null without a profile). Undefined without such a
+     * user. Run it in a transaction, before the write.
+     */
+    async lockForWrite (userId: number): Promise<{ emailVerified: boolean, version: number | null } | undefined> {
+      const { rows } = await db.query<{ emailVerified: boolean }>(
+        'SELECT email_verified AS "emailVerified" FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId])
+      if (rows.length === 0) return undefined
+      // A statement of its own: a statement sees what was committed when it began, so the one that
+      // reads the version must begin once the lock is held, or it would miss the write it waited for.
+      const profile = await db.query<{ version: number }>('SELECT version FROM genetic_profiles WHERE user_id = $1', [userId])
+      return { emailVerified: rows[0].emailVerified, version: profile.rows[0]?.version ?? null }
+    },
+
+    /** Writes the fields given, keeping the others, recording who wrote them. The user is locked (lockForWrite). */
+    async change (userId: number, changes: GeneticProfileChanges, updatedBy: number): Promise<void> {
+      await db.query(
+        `INSERT INTO genetic_profiles (user_id, policy, genetic_result, updated_by) VALUES ($1, $2, $3::jsonb, $4)
+         ON CONFLICT (user_id) DO UPDATE SET
+           policy = coalesce(excluded.policy, genetic_profiles.policy),
+           genetic_result = coalesce(excluded.genetic_result, genetic_profiles.genetic_result),
+           updated_by = excluded.updated_by, updated_at = now()`,
+        [userId, changes.policy, changes.geneticResult === undefined ? undefined : JSON.stringify(changes.geneticResult), updatedBy])
+    },
+
+    /** The version of the user's profile and its last writer; undefined without a profile. */
+    async findChange (userId: number): Promise<GeneticProfileChange | undefined> {
+      const { rows } = await db.query<{ version: number, updatedAt: string, updaterId: number | null, updaterName: string | null }>(
+        `SELECT g.version, g.updated_at AS "updatedAt", a.id AS "updaterId", a.first_name || ' ' || a.last_name AS "updaterName"
+           FROM genetic_profiles g LEFT JOIN users a ON a.id = g.updated_by
+          WHERE g.user_id = $1`, [userId])
+      if (rows.length === 0) return undefined
+      const { version, updatedAt, updaterId, updaterName } = rows[0]
+      return { version, updatedAt, updatedBy: updaterId === null ? null : { id: updaterId, name: updaterName as string } }
     }
   }
 }

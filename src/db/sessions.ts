@@ -67,6 +67,13 @@ export function sessionsTable (db: Queryable) {
       await db.query('DELETE FROM sessions WHERE user_id = $1 AND ($2::uuid IS NULL OR id <> $2)', [userId, keepSessionId])
     },
 
+    /** How many sessions of the user are live (not expired; an ended one is deleted). */
+    async countLive (userId: number): Promise<number> {
+      const { rows } = await db.query<{ count: number }>(
+        'SELECT count(*)::integer AS count FROM sessions WHERE user_id = $1 AND expires_at > now()', [userId])
+      return rows[0].count
+    },
+
     /** Up to `limit` expired sessions (see db/batches.ts). */
     async deleteExpired (limit: number): Promise<number> {
       const { rowCount } = await db.query(

@@ -13,6 +13,7 @@ export const unauthorized = (message: string): HttpError => new HttpError(401, m
 export const forbidden = (message: string): HttpError => new HttpError(403, message)
 export const notFound = (message: string): HttpError => new HttpError(404, message)
 export const conflict = (message: string): HttpError => new HttpError(409, message)
+export const preconditionFailed = (message: string): HttpError => new HttpError(412, message)
 export const tooManyRequests = (message: string, retryAfterSeconds: number): HttpError =>
   new HttpError(429, message, { 'retry-after': String(retryAfterSeconds) })
 export const serviceUnavailable = (message: string, retryAfterSeconds = 5): HttpError =>

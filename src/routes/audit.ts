@@ -13,7 +13,8 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listAudit',
       summary: 'Read the audit log',
       description: '**Admin only** (403 for other users). Admin reads of other users and every change to a user, a role ' +
-        'or a genetic profile, newest first: when, who, what, to whom, and which fields (never their values). ' +
+        'or a genetic profile, newest first: when, who, what, to whom, and which fields (never their values), ' +
+        'with the names of who and to whom as they are now. `user_id` keeps the entries about one user, `actor_id` those of what one user did. ' +
         'Pass `next_cursor` back as `cursor` for older entries.',
       tags: ['admin'],
       security: TOKEN_SECURITY,
@@ -27,9 +28,9 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request) => {
-    const { limit = 20, cursor, user_id: targetId } = request.query
+    const { limit = 20, cursor, user_id: targetId, actor_id: actorId } = request.query
     const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor)
-    const { rows, nextCursor } = keysetPage('audit', await app.data.auditLog.page({ beforeId, targetId, limit: limit + 1 }), limit)
+    const { rows, nextCursor } = keysetPage('audit', await app.data.auditLog.page({ beforeId, targetId, actorId, limit: limit + 1 }), limit)
     return { entries: rows, next_cursor: nextCursor }
   })
 }

@@ -2,18 +2,47 @@
 // policy numbers. A user may read their own record here too. Every admin read of another user
 // and every change is written to the audit log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { changeAccount, deleteAccount } from '../accounts/changes.js'
+import { readForStaff, writeGeneticProfile, type GeneticsEdit } from '../accounts/genetics.js'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js'
+import { CHANGED_MEANWHILE, geneticProfileTag, ifMatchAllows } from '../http/etag.js'
+import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../http/errors.js'
 import { profileChanges } from '../accounts/profile.js'
-import { tables } from '../db/tables.js'
 import { TOKEN_SECURITY } from '../plugins/external/docs.js'
-import { AdminUpdateBody, GeneticsBody, ListUsersQuery, MAX_GENETIC_RESULT_BYTES, UserIdParams, UserPage } from '../schemas/users.js'
+import {
+  AdminUpdateBody, AdminUser, GeneticsBody, GeneticsPatchBody, IfMatchHeaders, ListUsersQuery, MAX_GENETIC_RESULT_BYTES, UserIdParams, UserPage
+} from '../schemas/users.js'
 import { errors, noContent, ok } from '../schemas/responses.js'
 import { User } from '../schemas/user.js'
 
 const ADMIN_ONLY = '**Admin only** (403 for other users).'
 const forbiddenForUsers = { ...errors[403], description: 'The caller is not an admin' }
+
+/** An admin's answer about one user, with the entity tag of their genetic profile. */
+const withTag = (description: string) => ({
+  ...ok(AdminUser, description),
+  headers: { etag: { type: 'string', description: 'The version of the genetic profile: send it back as If-Match with a change of it' } }
+})
+
+const geneticsErrors = {
+  400: errors[400],
+  401: errors[401],
+  403: forbiddenForUsers,
+  404: errors[404],
+  409: { ...errors[409], description: '`email not verified`: the account\'s address is not verified yet' },
+  412: errors[412],
+  413: errors[413],
+  415: errors[415],
+  503: errors[503]
+}
+
+function checkResultSize (geneticResult: object): void {
+  const bytes = Buffer.byteLength(JSON.stringify(geneticResult))
+  if (bytes > MAX_GENETIC_RESULT_BYTES) {
+    throw badRequest(`body/genetic_result must be at most ${MAX_GENETIC_RESULT_BYTES / 1024} KiB as JSON (it has ${bytes} bytes)`)
+  }
+}
 
 const users: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
@@ -49,7 +78,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       security: TOKEN_SECURITY,
       params: UserIdParams,
       response: {
-        200: ok(User, 'The user'),
+        200: withTag('The user; for an admin, with their live sessions and who changed their genetic profile last, and when'),
         400: errors[400],
         401: errors[401],
         403: { ...errors[403], description: 'Neither an admin nor this user' },
@@ -57,15 +86,18 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
         503: errors[503]
       }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { id } = request.params
     const { account } = request
-    if (id === account.id) return account
-    if (account.role !== 'admin') throw forbidden('you can only read your own account')
-    const user = await app.data.users.findById(id)
-    if (user === undefined) throw notFound(`no user with id ${id}`)
-    await app.data.auditLog.record({ actorId: account.id, action: 'user.read', targetId: id })
-    return user
+    if (account.role !== 'admin') {
+      if (id === account.id) return account
+      throw forbidden('you can only read your own account')
+    }
+    const view = await readForStaff(app.data, id)
+    if (view === undefined) throw notFound(`no user with id ${id}`)
+    if (id !== account.id) await app.data.auditLog.record({ actorId: account.id, action: 'user.read', targetId: id })
+    reply.header('etag', geneticProfileTag(id, view.version))
+    return view.user
   })
 
   app.patch('/:id', {
@@ -128,44 +160,59 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     return await reply.code(204).send()
   })
 
+  /** Writes the genetic profile, if If-Match allows, and answers the user with the profile's new tag. */
+  async function writeGenetics (id: number, edit: GeneticsEdit, actorId: number, ifMatch: string | undefined, reply: FastifyReply): Promise<AdminUser> {
+    const write = await writeGeneticProfile(app.db, id, edit, {
+      actorId,
+      allows: (version) => ifMatchAllows(ifMatch, geneticProfileTag(id, version))
+    })
+    if (write.outcome === 'missing') throw notFound(`no user with id ${id}`)
+    if (write.outcome === 'unverified') throw conflict('email not verified')
+    if (write.outcome === 'stale') throw preconditionFailed(CHANGED_MEANWHILE)
+    reply.header('etag', geneticProfileTag(id, write.view.version))
+    return write.view.user
+  }
+
   app.put('/:id/genetics', {
     preHandler: app.requireAdmin,
     schema: {
       operationId: 'setGenetics',
       summary: 'Set a user\'s genetic results and policy',
       description: `${ADMIN_ONLY} Creates or replaces the user's genetic profile, recording who changed it and when. ` +
-        'The user sees it in GET /api/v1/users/me. The audit log records the change, not the values.',
+        'The user sees it in GET /api/v1/users/me. The audit log records the change, not the values. ' +
+        'With If-Match, refused (412) when the profile has changed since that version.',
       tags: ['admin'],
       security: TOKEN_SECURITY,
       params: UserIdParams,
+      headers: IfMatchHeaders,
       body: GeneticsBody,
-      response: {
-        200: ok(User, 'The user, with their new genetic results and policy'),
-        400: errors[400],
-        401: errors[401],
-        403: forbiddenForUsers,
-        404: errors[404],
-        409: { ...errors[409], description: '`email not verified`: the account\'s address is not verified yet' },
-        413: errors[413],
-        415: errors[415],
-        503: errors[503]
-      }
+      response: { 200: withTag('The user, with their new genetic results and policy'), ...geneticsErrors }
     }
-  }, async (request) => {
-    const { id } = request.params
+  }, async (request, reply) => {
     const { genetic_result: geneticResult, policy } = request.body
-    const bytes = Buffer.byteLength(JSON.stringify(geneticResult))
-    if (bytes > MAX_GENETIC_RESULT_BYTES) {
-      throw badRequest(`body/genetic_result must be at most ${MAX_GENETIC_RESULT_BYTES / 1024} KiB as JSON (it has ${bytes} bytes)`)
+    checkResultSize(geneticResult)
+    return await writeGenetics(request.params.id, { replace: { geneticResult, policy } }, request.account.id, request.headers['if-match'], reply)
+  })
+
+  app.patch('/:id/genetics', {
+    preHandler: app.requireAdmin,
+    schema: {
+      operationId: 'changeGenetics',
+      summary: 'Set a user\'s genetic results or policy, each on its own',
+      description: `${ADMIN_ONLY} Sets or replaces the fields sent (\`genetic_result\`, \`policy\` or both) and keeps the other, ` +
+        'recording who changed them and when; the audit log names the fields changed, not their values. ' +
+        'With If-Match, refused (412) when the profile has changed since that version.',
+      tags: ['admin'],
+      security: TOKEN_SECURITY,
+      params: UserIdParams,
+      headers: IfMatchHeaders,
+      body: GeneticsPatchBody,
+      response: { 200: withTag('The user, with their genetic results and policy as they now are'), ...geneticsErrors }
     }
-    return await app.db.transaction(async (tx) => {
-      const t = tables(tx)
-      // The address ties the account to the person whose sample it is.
-      if ((await t.users.findById(id))?.email_verified === false) throw conflict('email not verified')
-      await t.geneticProfiles.put(id, { policy, geneticResult }, request.account.id)
-      await t.auditLog.record({ actorId: request.account.id, action: 'genetics.update', targetId: id, fields: ['genetic_result', 'policy'] })
-      return await t.users.findById(id) as User
-    })
+  }, async (request, reply) => {
+    const { genetic_result: geneticResult, policy } = request.body
+    if (geneticResult !== undefined) checkResultSize(geneticResult)
+    return await writeGenetics(request.params.id, { change: { geneticResult, policy } }, request.account.id, request.headers['if-match'], reply)
   })
 }
 

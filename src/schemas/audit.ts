@@ -8,6 +8,7 @@ export type AuditAction = typeof AUDIT_ACTIONS[number]
 
 export const AuditQuery = Type.Object({
   user_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Only entries about this user' })),
+  actor_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Only entries of what this user did' })),
   limit: Type.Optional(PageLimit),
   cursor: Type.Optional(PageCursor)
 })
@@ -19,7 +20,9 @@ export const AuditEntry = Type.Object({
   actor_id: Nullable(Type.Integer({ description: 'Who acted; null for the command line (`make admin`)' })),
   action: StringEnum(AUDIT_ACTIONS),
   target_id: Nullable(Type.Integer({ description: 'The user acted upon; null for a list' })),
-  fields: Type.Array(Type.String(), { description: 'Names of the fields changed (never their values)' })
+  fields: Type.Array(Type.String(), { description: 'Names of the fields changed (never their values)' }),
+  actor_name: Nullable(Type.String({ description: 'The actor\'s name as it is now; null for the command line or an account deleted since' })),
+  target_name: Nullable(Type.String({ description: 'The target\'s name as it is now; null for a list or an account deleted since' }))
 }, { $id: 'AuditEntry', title: 'AuditEntry', additionalProperties: false })
 
 export const AuditPage = Type.Object({

@@ -31,6 +31,7 @@ export const errors = {
   403: error('Authenticated, but not allowed'),
   404: error('No such resource'),
   409: error('Conflict with existing data'),
+  412: error('`changed by someone else meanwhile; reload`: the If-Match header names a version that is no longer the current one; nothing was changed'),
   413: error('Body larger than 64 KiB'),
   415: error('Body is not JSON: send it with Content-Type: application/json'),
   503: {
@@ -64,6 +65,7 @@ const EXAMPLE_MESSAGES: Record<string, string> = {
   403: 'this operation is for admins only',
   404: 'no user with id 42',
   409: 'an account with this email already exists',
+  412: 'changed by someone else meanwhile; reload',
   413: 'Request body is too large',
   415: "content-type 'text/plain' is not accepted: send JSON with content-type: application/json",
   429: 'too many signup and login requests from your address; try again in 42 seconds',

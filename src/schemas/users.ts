@@ -57,14 +57,55 @@ export const AdminUpdateBody = withExamples(Type.Object({
 })
 export type AdminUpdateBody = Static<typeof AdminUpdateBody>
 
+const GeneticResult = Type.Object({}, {
+  additionalProperties: true,
+  description: `Any JSON object, at most ${MAX_GENETIC_RESULT_BYTES / 1024} KiB once serialised`,
+  examples: [{ BRCA1: 'negative', APOE: 'e3/e3' }]
+})
+const Policy = Type.String({ pattern: POLICY_PATTERN, description: 'Insurance policy number: 1 to 128 printable ASCII characters', examples: ['POL-2024-000123'] })
+
 export const GeneticsBody = withExamples(Type.Object({
-  genetic_result: Type.Object({}, {
-    additionalProperties: true,
-    description: `Any JSON object, at most ${MAX_GENETIC_RESULT_BYTES / 1024} KiB once serialised`,
-    examples: [{ BRCA1: 'negative', APOE: 'e3/e3' }]
-  }),
-  policy: Type.String({ pattern: POLICY_PATTERN, description: 'Insurance policy number: 1 to 128 printable ASCII characters', examples: ['POL-2024-000123'] })
+  genetic_result: GeneticResult,
+  policy: Policy
 }, { additionalProperties: false }), {
   results: { summary: 'Attach results and a policy number', value: { genetic_result: { BRCA1: 'negative', APOE: 'e3/e3' }, policy: 'POL-2024-000123' } }
 })
 export type GeneticsBody = Static<typeof GeneticsBody>
+
+export const GeneticsPatchBody = withExamples(Type.Object({
+  genetic_result: Type.Optional(GeneticResult),
+  policy: Type.Optional(Policy)
+}, { additionalProperties: false, minProperties: 1 }), {
+  results: { summary: 'Attach or replace the genetic results only', value: { genetic_result: { BRCA1: 'negative', APOE: 'e3/e3' } } },
+  policy: { summary: 'Set or replace the policy number only', value: { policy: 'POL-2024-000123' } }
+})
+export type GeneticsPatchBody = Static<typeof GeneticsPatchBody>
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({
+    description: 'The `ETag` of GET /api/v1/users/{id} (or of the last write) that this change starts from: ' +
+      'when the genetic profile has changed since, the write is refused with 412 and nothing changes. Without it, the write goes ahead.',
+    examples: ['"genetics-42-3"']
+  }))
+})
+
+/**
+ * A user as an admin reads them one at a time: the User, with what the staff console shows beside it.
+ * The extra fields are left out when users read themselves.
+ */
+export const AdminUser = Type.Object({
+  ...User.properties,
+  live_sessions: Type.Optional(Type.Integer({ description: 'How many sessions of this user are live (admins only)', examples: [1] })),
+  genetic_profile_updated_at: Type.Optional(Nullable(Type.String({
+    format: 'date-time',
+    description: 'When the genetic results or policy number last changed; null while there are none (admins only)'
+  }))),
+  genetic_profile_updated_by: Type.Optional(Nullable(Type.Object({
+    id: Type.Integer(),
+    name: Type.String({ examples: ['Grace Hopper'] })
+  }, {
+    additionalProperties: false,
+    description: 'Who changed them last; null while there are none, or when that account has been deleted since (admins only)'
+  })))
+}, { $id: 'AdminUser', title: 'AdminUser', additionalProperties: false })
+export type AdminUser = Static<typeof AdminUser>

@@ -78,3 +78,28 @@ t.test('bad audit queries are a 400; users get 403', async (t) => {
   t.equal((await audit(user.token)).statusCode, 403)
   t.equal((await app.inject({ url: '/api/v1/audit' })).statusCode, 401)
 })
+
+t.test('entries carry the names of who acted and of whom, as they are now, and filter by who acted', async (t) => {
+  const grace = await signUpAdmin(app, db, { first_name: 'Grace', last_name: 'Hopper' })
+  const katherine = await signUpAdmin(app, db, { first_name: 'Katherine', last_name: 'Johnson' })
+  const ada = await signUp(app, { first_name: 'Ada', last_name: 'Lovelace' })
+  await app.inject({ url: `/api/v1/users/${ada.user.id}`, headers: auth(grace.token) })
+  await app.inject({ url: '/api/v1/users', headers: auth(katherine.token) })
+  await app.inject({ method: 'PATCH', url: `/api/v1/users/${ada.user.id}`, headers: auth(katherine.token), payload: { last_name: 'King' } })
+
+  const all = (await audit(grace.token)).json().entries as Array<Entry & { actor_name: string | null, target_name: string | null }>
+  t.same(all.map((e) => [e.action, e.actor_name, e.target_name]), [
+    ['user.update', 'Katherine Johnson', 'Ada King'],
+    ['users.list', 'Katherine Johnson', null],
+    ['user.read', 'Grace Hopper', 'Ada King']
+  ])
+  const byKatherine = (await audit(grace.token, `?actor_id=${katherine.user.id}`)).json().entries as Entry[]
+  t.same(byKatherine.map((e) => e.action), ['user.update', 'users.list'])
+  const byKatherineAboutAda = (await audit(grace.token, `?actor_id=${katherine.user.id}&user_id=${ada.user.id}`)).json().entries as Entry[]
+  t.same(byKatherineAboutAda.map((e) => e.action), ['user.update'])
+  t.equal((await audit(grace.token, '?actor_id=0')).statusCode, 400)
+
+  await app.inject({ method: 'DELETE', url: `/api/v1/users/${katherine.user.id}`, headers: auth(grace.token) })
+  const after = (await audit(grace.token, `?user_id=${ada.user.id}`)).json().entries as Array<{ actor_id: number, actor_name: string | null }>
+  t.same(after.map((e) => [e.actor_id, e.actor_name]), [[katherine.user.id, null], [grace.user.id, 'Grace Hopper']], 'a deleted account has no name any more, its id stays')
+})

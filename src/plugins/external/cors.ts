@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify'
 
 /** What a browser client of the API needs to send and to read. */
 export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
-export const CORS_REQUEST_HEADERS = ['Authorization', 'api-token', 'Content-Type']
-export const CORS_EXPOSED_HEADERS = ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']
+export const CORS_REQUEST_HEADERS = ['Authorization', 'api-token', 'Content-Type', 'If-Match']
+export const CORS_EXPOSED_HEADERS = ['ETag', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']
 
 async function cors (app: FastifyInstance): Promise<void> {
   const allowed = new Set(app.config.corsOrigins)

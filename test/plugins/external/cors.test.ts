@@ -22,7 +22,7 @@ t.test('an allowed origin may read the answer, without credentials', async (t) =
   t.equal(response.headers['access-control-allow-origin'], ALLOWED)
   t.notOk('access-control-allow-credentials' in response.headers)
   t.match(response.headers.vary, /Origin/, 'caches keep answers for different origins apart')
-  t.equal(response.headers['access-control-expose-headers'], 'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset')
+  t.equal(response.headers['access-control-expose-headers'], 'ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset')
 
   const other = await app.inject({ url: '/health', headers: { origin: 'http://localhost:5173' } })
   t.equal(other.headers['access-control-allow-origin'], 'http://localhost:5173', 'each listed origin is allowed')
@@ -49,7 +49,7 @@ t.test('the preflight for an allowed origin grants what the API needs', async (t
   t.equal(response.body, '')
   t.equal(response.headers['access-control-allow-origin'], ALLOWED)
   t.equal(response.headers['access-control-allow-methods'], 'GET, HEAD, POST, PUT, PATCH, DELETE')
-  t.equal(response.headers['access-control-allow-headers'], 'Authorization, api-token, Content-Type')
+  t.equal(response.headers['access-control-allow-headers'], 'Authorization, api-token, Content-Type, If-Match')
   t.equal(response.headers['access-control-max-age'], '600')
   t.notOk('access-control-allow-credentials' in response.headers)
 
