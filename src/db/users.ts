@@ -8,7 +8,7 @@ import { foldEmail } from './email-folding.js'
 
 /** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`. */
 export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
-  g.policy, g.genetic_result, u.created_at, u.modified_at`
+  u.mfa_enabled, g.policy, g.genetic_result, u.created_at, u.modified_at`
 
 export interface NewUser {
   email: string

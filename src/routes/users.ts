@@ -64,6 +64,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     const { account } = request
     if (id === account.id) return account
     if (account.role !== 'admin') throw forbidden('you can only read your own account')
+    await app.requireAdmin(request)
     const user = await app.data.users.findById(id)
     if (user === undefined) throw notFound(`no user with id ${id}`)
     await app.data.auditLog.record({ actorId: account.id, action: 'user.read', targetId: id })

@@ -1,4 +1,4 @@
-// Deletes what has expired (sessions, rate-limit counters, used captchas) every ten minutes.
+// Deletes what has expired (sessions, rate-limit counters, used captchas, half-done logins) every ten minutes.
 // Every instance runs it; the deletes are idempotent, so running them on several instances is
 // harmless.
 import fp from 'fastify-plugin'
@@ -8,7 +8,7 @@ export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
-    housekeeping: () => Promise<{ sessions: number, counters: number, captchas: number }>
+    housekeeping: () => Promise<{ sessions: number, counters: number, captchas: number, mfaChallenges: number }>
   }
 }
 
@@ -17,8 +17,9 @@ async function housekeeping (app: FastifyInstance): Promise<void> {
     const sessions = await app.data.sessions.deleteExpired()
     const counters = await app.data.rateLimits.deleteExpired()
     const captchas = await app.data.usedCaptchas.deleteExpired()
-    app.log.debug({ sessions, counters, captchas }, 'expired sessions, rate-limit counters and used captchas deleted')
-    return { sessions, counters, captchas }
+    const mfaChallenges = await app.data.mfaChallenges.deleteExpired()
+    app.log.debug({ sessions, counters, captchas, mfaChallenges }, 'expired sessions, rate-limit counters, used captchas and login challenges deleted')
+    return { sessions, counters, captchas, mfaChallenges }
   })
 
   let timer: NodeJS.Timeout | undefined

@@ -38,7 +38,7 @@ t.test('housekeeping reports what it deleted', async (t) => {
   const app = await buildTestApp(t, db)
   const { user } = await signUp(app)
   await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", [user.id])
-  t.same(await app.housekeeping(), { sessions: 1, counters: 0, captchas: 0 })
+  t.same(await app.housekeeping(), { sessions: 1, counters: 0, captchas: 0, mfaChallenges: 0 })
 })
 
 t.test('a failed run is logged and the timer keeps going', async (t) => {
