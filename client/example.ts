@@ -26,6 +26,9 @@ console.log(`signed up as user ${signup.data.user.id}`)
 // Log in (a second session); remember_me asks for a long-lived token.
 const login = await api.POST('/api/v1/users/login', { body: { email, password } })
 if (login.error !== undefined) fail('login', login.error)
+// An account with two-factor authentication on answers `mfa_required: true` instead: the login
+// then completes at POST /api/v1/users/login/mfa with a code. A new account has none.
+if ('mfa_required' in login.data) throw new Error('login: this account needs its second factor (POST /api/v1/users/login/mfa)')
 const token = login.data.jwt_token
 console.log(`logged in; the token expires in ${login.data.expires_in} s`)
 
