@@ -686,6 +686,16 @@ export interface components {
              * @example otpauth://totp/dna-api:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=dna-api
              */
             otpauth_url: string;
+            /** @description The QR code of `otpauth_url`, for a page to draw without any image service */
+            qr_code: {
+                /**
+                 * @description Modules per side
+                 * @example 33
+                 */
+                size: number;
+                /** @description `size` × `size` characters, row by row: 1 for a dark module, 0 for a light one */
+                modules: string;
+            };
         };
         /** RecoveryCodes */
         RecoveryCodes: {

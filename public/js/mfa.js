@@ -1,9 +1,35 @@
-// The account page's "Two-factor authentication" section: turn TOTP on (a secret to scan or
-// type, then a first code), see the recovery codes once (copy or download them), turn it off.
+// The account page's "Two-factor authentication" section: turn TOTP on (a QR code to scan, drawn
+// here as SVG, or a key to type, then a first code), see the recovery codes once (copy or download them), turn it off.
 import { api } from './api.js'
 import { clearErrors, setBusy, setFieldError, showApiError, validate, values } from './forms.js'
 
 const $ = (id) => document.getElementById(id)
+
+const SVG = 'http://www.w3.org/2000/svg'
+
+/** The QR code as an SVG drawn here from its modules (one path, a quiet zone of 4 around it). */
+export function qrSvg ({ size, modules }) {
+  const svg = document.createElementNS(SVG, 'svg')
+  const side = size + 8
+  svg.setAttribute('viewBox', `0 0 ${side} ${side}`)
+  svg.setAttribute('width', String(side * 5))
+  svg.setAttribute('height', String(side * 5))
+  svg.setAttribute('role', 'img')
+  svg.setAttribute('aria-label', 'QR code of the key, for an authenticator app to scan')
+  const background = document.createElementNS(SVG, 'rect')
+  background.setAttribute('width', String(side))
+  background.setAttribute('height', String(side))
+  background.setAttribute('fill', '#fff')
+  let d = ''
+  for (let index = 0; index < modules.length; index++) {
+    if (modules[index] === '1') d += `M${(index % size) + 4} ${Math.floor(index / size) + 4}h1v1h-1z`
+  }
+  const path = document.createElementNS(SVG, 'path')
+  path.setAttribute('d', d)
+  path.setAttribute('fill', '#000')
+  svg.append(background, path)
+  return svg
+}
 
 /** Sets the section up for the account as loaded; `onChange` gets the account after a change. */
 export function setUpMfa (account, onChange) {
@@ -29,11 +55,12 @@ export function setUpMfa (account, onChange) {
     if (!validate(enrolForm)) return
     setBusy(enrolForm, true)
     try {
-      const { secret, otpauth_url: url } = await api('POST', '/api/v1/users/me/mfa/totp', { body: { current_password: values(enrolForm).current_password } })
+      const { secret, otpauth_url: url, qr_code: qr } = await api('POST', '/api/v1/users/me/mfa/totp', { body: { current_password: values(enrolForm).current_password } })
       enrolForm.reset()
       enrolForm.hidden = true
       $('mfa-secret').textContent = secret.replace(/(.{4})/g, '$1 ').trim()
       $('mfa-link').href = url
+      $('mfa-qr').replaceChildren(qrSvg(qr))
       confirmForm.hidden = false
       confirmForm.elements.namedItem('code').focus()
     } catch (error) {

@@ -3,6 +3,7 @@
 // that links the two steps of a login.
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { generateSecret, generateURI, verifySync } from 'otplib'
+import QRCode from 'qrcode'
 import { badRequest, conflict } from '../http/errors.js'
 import type { Database } from '../db/database.js'
 import { tables, type Tables } from '../db/tables.js'
@@ -53,10 +54,25 @@ export function newMfaToken (): { token: string, tokenHash: string } {
 export const hashMfaToken = (token: string): string => sha256(token)
 
 /** A new pending secret for the account (replacing a pending one); 409 once a factor is on. */
-export async function enrolTotp (db: Database, box: SecretBox, user: { id: number, email: string }): Promise<{ secret: string, otpauth_url: string }> {
+export async function enrolTotp (db: Database, box: SecretBox, user: { id: number, email: string }): Promise<{ secret: string, otpauth_url: string, qr_code: QrCode }> {
   const secret = generateSecret()
   if (!await tables(db).totpFactors.enrol(user.id, box.encrypt(secret, user.id))) throw conflict(MFA_ALREADY_ON)
-  return { secret, otpauth_url: generateURI({ issuer: SERVICE_NAME, label: user.email, secret }) }
+  const url = generateURI({ issuer: SERVICE_NAME, label: user.email, secret })
+  return { secret, otpauth_url: url, qr_code: qrCode(url) }
+}
+
+export interface QrCode {
+  size: number
+  modules: string
+}
+
+/**
+ * The QR code of `text` as its modules, row by row ('1' dark): the page draws it as SVG, so no
+ * image of the secret is ever fetched from anywhere.
+ */
+export function qrCode (text: string): QrCode {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' })
+  return { size: modules.size, modules: Array.from(modules.data, (bit) => bit === 0 ? '0' : '1').join('') }
 }
 
 /** The first right code turns the factor on and gives the recovery codes, in clear this once. */

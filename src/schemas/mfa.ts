@@ -28,7 +28,11 @@ export type TotpEnrolBody = Static<typeof TotpEnrolBody>
 
 export const TotpEnrolment = Type.Object({
   secret: Type.String({ description: 'The Base32 secret, for typing into an authenticator app by hand', examples: ['JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'] }),
-  otpauth_url: Type.String({ description: 'The same as an `otpauth://` URL, for a QR code', examples: ['otpauth://totp/dna-api:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=dna-api'] })
+  otpauth_url: Type.String({ description: 'The same as an `otpauth://` URL, for a QR code', examples: ['otpauth://totp/dna-api:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=dna-api'] }),
+  qr_code: Type.Object({
+    size: Type.Integer({ description: 'Modules per side', examples: [33] }),
+    modules: Type.String({ pattern: '^[01]+$', description: '`size` × `size` characters, row by row: 1 for a dark module, 0 for a light one' })
+  }, { additionalProperties: false, description: 'The QR code of `otpauth_url`, for a page to draw without any image service' })
 }, { $id: 'TotpEnrolment', title: 'TotpEnrolment', additionalProperties: false })
 export type TotpEnrolment = Static<typeof TotpEnrolment>
 

@@ -63,6 +63,10 @@ t.test('turning on two-factor authentication on the account page, then logging i
   await section.getByRole('button', { name: 'Turn on two-factor authentication' }).click()
   const secret = (await page.locator('#mfa-secret').textContent() as string).replaceAll(' ', '')
   t.match(secret, /^[A-Z2-7]{32}$/, 'the key is shown to type in')
+  const qr = page.getByRole('img', { name: 'QR code of the key, for an authenticator app to scan' })
+  t.ok(await qr.isVisible(), 'and the QR code, drawn on the page')
+  t.ok(Number(await qr.getAttribute('width')) > 100)
+  t.ok((await page.locator('#mfa-qr path').getAttribute('d') as string).length > 1000, 'with its modules')
   t.match(await page.locator('#mfa-link').getAttribute('href'), /^otpauth:\/\/totp\//)
   t.equal(await page.evaluate('document.activeElement.id'), 'mfa-confirm-code', 'the code field has the focus')
 

@@ -5,6 +5,7 @@ import { generateSync } from 'otplib'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { auth, buildTestApp, PASSWORD, resetData, signUp, testDatabase } from '../helper.js'
 import { totpSecretBox } from '../../src/accounts/totp-secret-box.js'
+import { qrCode } from '../../src/accounts/mfa.js'
 import { TEST_SECRET } from '../helper.js'
 
 const db = await testDatabase(t)
@@ -48,6 +49,11 @@ t.test('enrolling gives a secret and an otpauth URL; the first code turns it on 
   t.equal(parsed.searchParams.get('secret'), secret)
   t.equal(parsed.searchParams.get('issuer'), 'dna-api')
   t.match(decodeURIComponent(parsed.pathname), /ada@example\.com/)
+  const { size, modules } = enrol.json().qr_code
+  t.ok(size >= 21 && (size - 17) % 4 === 0, 'a QR code of a real version')
+  t.equal(modules.length, size * size)
+  t.same(qrCode(url), { size, modules }, 'the QR code of the otpauth URL')
+  t.equal(modules.slice(0, 7), '1111111', 'its finder pattern at the top left')
 
   const me = async (): Promise<Record<string, unknown>> => (await app.inject({ url: '/api/v1/users/me', headers: auth(token) })).json()
   t.equal((await me()).mfa_enabled, false, 'pending until confirmed')
