@@ -76,7 +76,7 @@ export async function startSessionIn (t: Tables, userId: number, ttlSeconds: num
   return session
 }
 
-export async function startSession (db: Database, userId: number, ttlSeconds: number, maxLive: number, device: SessionDevice = {}): Promise<{ id: string }> {
+export async function startSession (db: Database, userId: number, ttlSeconds: number, maxLive: number, device: SessionDevice): Promise<{ id: string }> {
   return await db.transaction(async (tx) => await startSessionIn(tables(tx), userId, ttlSeconds, maxLive, device))
 }
 

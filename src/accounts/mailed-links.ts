@@ -76,7 +76,7 @@ export async function passwordResetAccount (db: Database, token: string): Promis
  * Sets the new password and spends the token; every session ends and a new one begins, the
  * address counts as verified (the link reached it) and the owner is told.
  */
-export async function completePasswordReset (db: Database, token: string, passwordHash: string, ttlSeconds: number, maxSessions: number, device: SessionDevice = {}): Promise<{ user: User, sessionId: string }> {
+export async function completePasswordReset (db: Database, token: string, passwordHash: string, ttlSeconds: number, maxSessions: number, device: SessionDevice): Promise<{ user: User, sessionId: string }> {
   return await db.transaction(async (tx) => {
     const t = tables(tx)
     const found = await t.emailTokens.consume(hashToken(token), 'reset_password')

@@ -106,8 +106,9 @@ export async function useSecondFactor (db: Database, box: SecretBox, userId: num
     return await t.recoveryCodes.consume(userId, hashRecoveryCode(given.recoveryCode)) ? 'recovery_code' : undefined
   }
   const factor = await t.totpFactors.find(userId)
-  if (factor?.confirmed !== true || given.code === undefined) return undefined
-  const step = totpTimeStep(box.decrypt(factor.secret, userId), given.code, nowMs, factor.lastTimeStep)
+  // Turned off (or never on) since the password step; `code` is there when `recoveryCode` is not.
+  if (factor?.confirmed !== true) return undefined
+  const step = totpTimeStep(box.decrypt(factor.secret, userId), given.code as string, nowMs, factor.lastTimeStep)
   return step !== undefined && await t.totpFactors.useTimeStep(userId, step) ? 'totp' : undefined
 }
 

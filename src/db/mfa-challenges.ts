@@ -3,6 +3,8 @@ import type { Queryable } from './database.js'
 
 export interface MfaChallenge {
   userId: number
+  /** The account's email now: the login lockout's key. */
+  email: string
   rememberMe: boolean
 }
 
@@ -17,8 +19,9 @@ export function mfaChallengesTable (db: Queryable) {
     /** A live challenge, left in place (a wrong code does not spend it). */
     async find (tokenHash: string): Promise<MfaChallenge | undefined> {
       const { rows } = await db.query<MfaChallenge>(
-        `SELECT user_id AS "userId", remember_me AS "rememberMe" FROM mfa_challenges
-          WHERE token_hash = $1 AND expires_at > now()`, [tokenHash])
+        `SELECT c.user_id AS "userId", u.email, c.remember_me AS "rememberMe"
+           FROM mfa_challenges c JOIN users u ON u.id = c.user_id
+          WHERE c.token_hash = $1 AND c.expires_at > now()`, [tokenHash])
       return rows[0]
     },
 

@@ -144,19 +144,21 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     if ((code === undefined) === (recoveryCode === undefined)) throw badRequest('body must have either code or recovery_code')
     const tokenHash = hashMfaToken(mfaToken)
     const challenge = await app.data.mfaChallenges.find(tokenHash)
-    const user = challenge === undefined ? undefined : await app.data.users.findById(challenge.userId)
-    if (challenge === undefined || user === undefined) throw unauthorized(MFA_TOKEN_INVALID)
-    await app.loginLockout.check(request, user.email)
-    const factor = await useSecondFactor(app.db, box, user.id, { code, recoveryCode }, app.clock())
+    if (challenge === undefined) throw unauthorized(MFA_TOKEN_INVALID)
+    const { userId, email } = challenge
+    await app.loginLockout.check(request, email)
+    const factor = await useSecondFactor(app.db, box, userId, { code, recoveryCode }, app.clock())
     if (factor === undefined) throw unauthorized(code === undefined ? 'body/recovery_code is incorrect or was already used' : 'body/code is incorrect or was already used')
 
     const ttl = challenge.rememberMe ? config.jwtRememberTtl : config.jwtTtl
-    const session = await app.db.transaction(async (tx) => {
-      // Spent here, once: two requests with one token cannot both log in.
-      if (!await tables(tx).mfaChallenges.consume(tokenHash)) throw unauthorized(MFA_TOKEN_INVALID)
-      return await startSessionIn(tables(tx), user.id, ttl, config.maxSessionsPerUser, sessionDevice(request, factor))
+    const { user, session } = await app.db.transaction(async (tx) => {
+      const t = tables(tx)
+      // Spent here, once: two requests with one token cannot both log in. Its user exists: a challenge goes with its user.
+      if (!await t.mfaChallenges.consume(tokenHash)) throw unauthorized(MFA_TOKEN_INVALID)
+      const session = await startSessionIn(t, userId, ttl, config.maxSessionsPerUser, sessionDevice(request, factor))
+      return { user: await t.users.findById(userId) as User, session }
     })
-    await app.loginLockout.reset(request, user.email)
+    await app.loginLockout.reset(request, email)
     app.mail.kick()
     request.log.info({ userId: user.id, secondFactor: factor }, 'user logged in with a second factor')
     return tokenResponse(user, session.id, ttl)

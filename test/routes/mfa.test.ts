@@ -280,3 +280,25 @@ t.test('after a lock, turning off is refused too', async (t) => {
   const response = await app.inject({ method: 'DELETE', url: '/api/v1/users/me/mfa/totp', headers: auth(ada.token), payload: { current_password: PASSWORD, code: codeAt(ada.secret) } })
   t.equal(response.statusCode, 429)
 })
+
+t.test('turned off between the password and the code: the code no longer opens the account', async (t) => {
+  const ada = await enrolled()
+  const token = (await login('ada@example.com')).json().mfa_token
+  const off = await app.inject({ method: 'DELETE', url: '/api/v1/users/me/mfa/totp', headers: auth(ada.token), payload: { current_password: PASSWORD, code: codeAt(ada.secret) } })
+  t.equal(off.statusCode, 204)
+  now += 30_000
+  const response = await post('/api/v1/users/login/mfa', { mfa_token: token, code: codeAt(ada.secret) })
+  t.equal(response.statusCode, 401)
+  t.equal(response.json().message, 'body/code is incorrect or was already used')
+})
+
+t.test('with the clock set back past the last code used, no code is accepted until it catches up', async (t) => {
+  const ada = await enrolled()
+  t.equal((await post('/api/v1/users/login/mfa', { mfa_token: (await login('ada@example.com')).json().mfa_token, code: codeAt(ada.secret) })).statusCode, 200)
+  const used = now
+  now -= 120_000
+  const token = (await login('ada@example.com')).json().mfa_token
+  t.equal((await post('/api/v1/users/login/mfa', { mfa_token: token, code: codeAt(ada.secret) })).statusCode, 401, 'a code of an earlier period')
+  now = used + 30_000
+  t.equal((await post('/api/v1/users/login/mfa', { mfa_token: token, code: codeAt(ada.secret) })).statusCode, 200)
+})

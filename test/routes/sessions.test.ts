@@ -63,6 +63,9 @@ t.test('the list shows every live session with its device, the calling one marke
 
   const grace = await signUp(app, { email: 'grace@example.com' })
   t.equal((await list(grace.token)).json().sessions.length, 1, 'only one\'s own')
+
+  const anonymous = await login('grace@example.com', { 'user-agent': '' })
+  t.equal((await list(anonymous)).json().sessions.find((session: { current: boolean }) => session.current).user_agent, null, 'no User-Agent: null')
 })
 
 t.test('ending a session logs it out; another user\'s or an unknown id is a 404', async (t) => {
