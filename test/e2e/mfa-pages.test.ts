@@ -61,6 +61,7 @@ t.test('turning on two-factor authentication on the account page, then logging i
 
   await page.locator('#mfa-enrol-form').getByLabel('Current password').fill(PASSWORD)
   await section.getByRole('button', { name: 'Turn on two-factor authentication' }).click()
+  await page.locator('#mfa-confirm-form').waitFor({ state: 'visible' })
   const secret = (await page.locator('#mfa-secret').textContent() as string).replaceAll(' ', '')
   t.match(secret, /^[A-Z2-7]{32}$/, 'the key is shown to type in')
   const qr = page.getByRole('img', { name: 'QR code of the key, for an authenticator app to scan' })
