@@ -4,7 +4,7 @@
 //
 //   API_URL=http://127.0.0.1:3000 npx tsx client/example.ts
 import createClient, { type Middleware } from 'openapi-fetch'
-import type { paths, SchemaError, SchemaUser } from './generated/api.js'
+import type { paths, SchemaError, SchemaToken, SchemaUser } from './generated/api.js'
 
 const baseUrl = process.env.API_URL
 if (baseUrl === undefined) throw new Error('set API_URL to the service\'s address, e.g. API_URL=http://127.0.0.1:3000')
@@ -26,7 +26,9 @@ const signup = ok('signup', await api.POST('/api/v1/users', {
 console.log(`signed up as user ${signup.user.id}`)
 
 // Log in (a second session); remember_me asks for a long-lived token.
-const login = ok('login', await api.POST('/api/v1/users/login', { body: { email, password } }))
+// An account with two-factor authentication on answers `{mfa_required: true, mfa_token}` instead,
+// and its login completes at POST /api/v1/users/login/mfa with a code; a new account has none.
+const login = ok('login', await api.POST('/api/v1/users/login', { body: { email, password } })) as SchemaToken
 console.log(`logged in; the token expires in ${login.expires_in} s`)
 
 // From here on, every request carries the token.

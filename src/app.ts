@@ -39,10 +39,15 @@ import auditRoutes from './routes/audit.js'
 import captchaRoutes from './routes/captcha.js'
 import emailRoutes from './routes/email.js'
 import passwordResetRoutes from './routes/password-reset.js'
+import mfaRoutes from './routes/mfa.js'
+import sessionRoutes from './routes/sessions.js'
+import { MfaChallenge, RecoveryCodes, Session, SessionList, TotpEnrolment } from './schemas/mfa.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
+    /** The time now in milliseconds: what TOTP codes are checked against; tests set it. */
+    clock: () => number
   }
 }
 
@@ -52,6 +57,8 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** A database opened by the caller (tests, several instances on one database); not closed with the app. */
   db?: Database
+  /** The clock TOTP codes are checked against (Date.now unless given). */
+  clock?: () => number
 }
 
 export const BODY_LIMIT = 64 * 1024
@@ -84,7 +91,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance
 
   app.decorate('config', config)
-  for (const schema of [ErrorResponse, User, TokenResponse, AdminUser, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted]) app.addSchema(schema)
+  app.decorate('clock', options.clock ?? Date.now)
+  for (const schema of [ErrorResponse, User, TokenResponse, AdminUser, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted, MfaChallenge, TotpEnrolment, RecoveryCodes, Session, SessionList]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -117,6 +125,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(captchaRoutes, { prefix: '/api/v1/captcha' })
   await app.register(emailRoutes, { prefix: '/api/v1/users' })
   await app.register(passwordResetRoutes, { prefix: '/api/v1/users/password-reset' })
+  await app.register(mfaRoutes, { prefix: '/api/v1/users/me/mfa' })
+  await app.register(sessionRoutes, { prefix: '/api/v1/users/me/sessions' })
 
   return app
 }

@@ -40,6 +40,8 @@ export interface Config {
   requestTimeoutMs: number
   /** Live sessions a user may have; starting one more ends the oldest. */
   maxSessionsPerUser: number
+  /** `required`: admin endpoints answer only sessions that began with a second factor. */
+  adminMfa: 'required' | 'optional'
   /** smtp:// or smtps:// server for outgoing mail; without it (development only) mails are .eml files under DATA_DIR/outbox. */
   smtpUrl: string | undefined
   /** The From of every mail. */
@@ -59,7 +61,7 @@ export const CONFIG_VARIABLES = [
   'JWT_SECRET', 'JWT_TTL', 'JWT_REMEMBER_TTL', 'BCRYPT_COST', 'LOGIN_MAX_FAILURES',
   'LOGIN_LOCK_SECONDS', 'AUTH_RATE_LIMIT', 'TRUST_PROXY', 'CORS_ORIGINS', 'LOG_LEVEL',
   'TLS_CERT_FILE', 'TLS_KEY_FILE', 'CAPTCHA', 'CAPTCHA_DIFFICULTY', 'MAX_EVENT_LOOP_DELAY_MS',
-  'REQUEST_TIMEOUT_MS', 'MAX_SESSIONS_PER_USER', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL'
+  'REQUEST_TIMEOUT_MS', 'MAX_SESSIONS_PER_USER', 'ADMIN_MFA', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL'
 ] as const
 
 /** The value shipped in `.env.sample`; a production server must not run with it. */
@@ -125,6 +127,7 @@ export function loadConfig (env: Env = process.env): Config {
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 20, 1, 1000),
+    adminMfa: oneOf(env, 'ADMIN_MFA', ['required', 'optional'], production ? 'required' : 'optional') as Config['adminMfa'],
     smtpUrl: smtp(env, production),
     mailFrom: optional(env, 'MAIL_FROM') ?? 'dna-api <no-reply@localhost>',
     publicUrl: publicUrl(env, production, `${tlsCertFile === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`),

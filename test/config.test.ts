@@ -51,6 +51,7 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     maxEventLoopDelayMs: 1000,
     requestTimeoutMs: 30_000,
     maxSessionsPerUser: 20,
+    adminMfa: 'optional',
     smtpUrl: undefined,
     mailFrom: 'dna-api <no-reply@localhost>',
     publicUrl: 'http://127.0.0.1:3000'
@@ -70,6 +71,14 @@ t.test('in production the server listens on every interface', async (t) => {
   const mail = { SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
   t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...mail }).host, '0.0.0.0')
   t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, HOST: '10.0.0.5', ...mail }).host, '10.0.0.5')
+})
+
+t.test('admins need a second factor by default in production only', async (t) => {
+  const mail = { SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...mail }).adminMfa, 'required')
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ADMIN_MFA: 'optional', ...mail }).adminMfa, 'optional')
+  t.equal(loadConfig({ JWT_SECRET: SECRET }).adminMfa, 'optional')
+  t.throws(() => loadConfig({ JWT_SECRET: SECRET, ADMIN_MFA: 'yes' }), { message: "ADMIN_MFA: expected one of required, optional, got 'yes'" })
 })
 
 t.test('values are read with the spaces around them trimmed, and blank means unset', async (t) => {
@@ -112,7 +121,8 @@ t.test('every variable is read', async (t) => {
     CAPTCHA_DIFFICULTY: '20',
     MAX_EVENT_LOOP_DELAY_MS: '0',
     REQUEST_TIMEOUT_MS: '5000',
-    MAX_SESSIONS_PER_USER: '3'
+    MAX_SESSIONS_PER_USER: '3',
+    ADMIN_MFA: 'required'
   })
   t.same(config, {
     env: 'test',
@@ -141,6 +151,7 @@ t.test('every variable is read', async (t) => {
     maxEventLoopDelayMs: 0,
     requestTimeoutMs: 5000,
     maxSessionsPerUser: 3,
+    adminMfa: 'required',
     smtpUrl: undefined,
     mailFrom: 'dna-api <no-reply@localhost>',
     publicUrl: 'https://[::1]:0',

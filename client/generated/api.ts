@@ -73,9 +73,29 @@ export interface paths {
         put?: never;
         /**
          * Log in
-         * @description Unknown email and wrong password get the same 401. After LOGIN_MAX_FAILURES (3) consecutive failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every attempt gets 429 with Retry-After, even with the right password. A successful login resets the count.
+         * @description Unknown email and wrong password get the same 401. After LOGIN_MAX_FAILURES (3) consecutive failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every attempt gets 429 with Retry-After, even with the right password. A successful login resets the count. An account with two-factor authentication on answers the right password with an `MfaChallenge` (`mfa_required: true`, an `mfa_token`, no `jwt_token`): the login completes at POST /api/v1/users/login/mfa, and until then the failure count stands.
          */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in: the second factor
+         * @description Completes a login whose password answered `mfa_required: true`: the `mfa_token` with either `code` (from the authenticator app; each code works once) or `recovery_code` (each works once). A wrong code counts as a failed login of the account, in the same count as wrong passwords (LOGIN_MAX_FAILURES, then 429 with Retry-After); the `mfa_token` stays usable until it expires (5 minutes) or the login completes.
+         */
+        post: operations["loginMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -346,6 +366,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start turning on two-factor authentication
+         * @description Gives a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s) as Base32 and as an `otpauth://` URL for a QR code. Nothing changes at login until POST /api/v1/users/me/mfa/totp/confirm receives a first code; enrolling again before that replaces the secret. A wrong `current_password` counts as a failed login.
+         */
+        post: operations["enrolTotp"];
+        /**
+         * Turn off two-factor authentication
+         * @description Needs `current_password` and a current code; a wrong one of either counts as a failed login. The secret and the recovery codes are deleted, and the account's address is told by mail.
+         */
+        delete: operations["disableTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn on two-factor authentication
+         * @description The first code from the authenticator app turns the second factor on. The answer holds 10 recovery codes, shown this once (only their hashes are kept); each can stand in for a code once. From the next login on, the password answers `mfa_required: true`. The account's address is told by mail.
+         */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My sessions
+         * @description Every live session of the account, the most recently used first: when it began, when it was last used (to within 5 minutes), the user agent and client address of its login, the second factor it gave, and `current: true` for the one making this request.
+         */
+        get: operations["listMySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of my sessions
+         * @description Logs that session out at once (its token stops working on every instance). Ending the calling session is the same as logging out. Another account's session id is a 404, as is an unknown one.
+         */
+        delete: operations["endMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -395,6 +499,11 @@ export interface components {
              * @enum {string}
              */
             role: "user" | "admin";
+            /**
+             * @description Whether logging in needs a second factor (a TOTP code or a recovery code) after the password
+             * @example false
+             */
+            mfa_enabled: boolean;
             /**
              * @description Insurance policy number, set by an admin
              * @example POL-2024-000123
@@ -458,6 +567,11 @@ export interface components {
              * @enum {string}
              */
             role: "user" | "admin";
+            /**
+             * @description Whether logging in needs a second factor (a TOTP code or a recovery code) after the password
+             * @example false
+             */
+            mfa_enabled: boolean;
             /**
              * @description Insurance policy number, set by an admin
              * @example POL-2024-000123
@@ -621,6 +735,90 @@ export interface components {
             /** @example if an account has this email, a link to reset its password is on its way */
             message: string;
         };
+        /** MfaChallenge */
+        MfaChallenge: {
+            /**
+             * @description Always true: this account needs a second factor; send it to POST /api/v1/users/login/mfa
+             * @enum {boolean}
+             */
+            mfa_required: true;
+            /**
+             * @description Send it with the code to POST /api/v1/users/login/mfa; it is no session token
+             * @example Xb3n0kqR1v8mJc5b2r9kVYQyq4bq1s8Zx2Eq1dP3zQ0
+             */
+            mfa_token: string;
+            /**
+             * @description Seconds until `mfa_token` expires
+             * @example 300
+             */
+            expires_in: number;
+        };
+        /** TotpEnrolment */
+        TotpEnrolment: {
+            /**
+             * @description The Base32 secret, for typing into an authenticator app by hand
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /**
+             * @description The same as an `otpauth://` URL, for a QR code
+             * @example otpauth://totp/dna-api:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=dna-api
+             */
+            otpauth_url: string;
+            /** @description The QR code of `otpauth_url`, for a page to draw without any image service */
+            qr_code: {
+                /**
+                 * @description Modules per side
+                 * @example 33
+                 */
+                size: number;
+                /** @description `size` × `size` characters, row by row: 1 for a dark module, 0 for a light one */
+                modules: string;
+            };
+        };
+        /** RecoveryCodes */
+        RecoveryCodes: {
+            /** @description Shown this once: keep them somewhere safe. Each works once, in place of a code. */
+            recovery_codes: string[];
+        };
+        /** Session */
+        Session: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the session began (the login)
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was last used, to within 5 minutes
+             */
+            last_used_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * @description The User-Agent of the login
+             * @example Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36
+             */
+            user_agent: string | null;
+            /**
+             * @description The client address of the login
+             * @example 203.0.113.7
+             */
+            ip: string | null;
+            /**
+             * @description The second factor the login gave, or null for a password alone
+             * @enum {string|null}
+             */
+            second_factor: "totp" | "recovery_code" | "passkey" | null;
+            /** @description Whether this is the session making the request */
+            current: boolean;
+        };
+        /** SessionList */
+        SessionList: {
+            sessions: components["schemas"]["Session"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -638,6 +836,11 @@ export type SchemaAuditEntry = components['schemas']['AuditEntry'];
 export type SchemaAuditPage = components['schemas']['AuditPage'];
 export type SchemaCaptchaChallenge = components['schemas']['CaptchaChallenge'];
 export type SchemaAccepted = components['schemas']['Accepted'];
+export type SchemaMfaChallenge = components['schemas']['MfaChallenge'];
+export type SchemaTotpEnrolment = components['schemas']['TotpEnrolment'];
+export type SchemaRecoveryCodes = components['schemas']['RecoveryCodes'];
+export type SchemaSession = components['schemas']['Session'];
+export type SchemaSessionList = components['schemas']['SessionList'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -929,6 +1132,110 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Logged in (a `Token`), or the password was right and a second factor is needed (an `MfaChallenge`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"] | components["schemas"]["MfaChallenge"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid credentials: the same answer for an unknown email and a wrong password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute), or, on login, this account is locked for this IP address after repeated failures. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    loginMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The `mfa_token` of the login answer; it works for 5 minutes and is no session token
+                     * @example Xb3n0kqR1v8mJc5b2r9kVYQyq4bq1s8Zx2Eq1dP3zQ0
+                     */
+                    mfa_token: string;
+                    /**
+                     * @description The 6-digit code the authenticator app shows now
+                     * @example 123456
+                     */
+                    code?: string;
+                    /**
+                     * @description One of the recovery codes given when two-factor authentication was turned on (dashes optional); each works once
+                     * @example 7k2m-9qxa-4r8t-wn3e
+                     */
+                    recovery_code?: string;
+                };
+            };
+        };
+        responses: {
             /** @description Logged in: the token and the account */
             200: {
                 headers: {
@@ -947,7 +1254,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid credentials: the same answer for an unknown email and a wrong password */
+            /** @description The `mfa_token` is malformed, expired, already used or unknown, or the code is wrong */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2582,6 +2889,403 @@ export interface operations {
                     "x-ratelimit-remaining"?: number;
                     /** @description Seconds until the current minute ends (per-IP limit only) */
                     "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    enrolTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The account's password; a wrong one counts as a failed login */
+                    current_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The secret, waiting for its first code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token, or a wrong `current_password` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Two-factor authentication is already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address, or this account is locked for this IP address after repeated failed logins, wrong `current_password`s or wrong codes. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The account's password; a wrong one counts as a failed login */
+                    current_password: string;
+                    /**
+                     * @description The 6-digit code the authenticator app shows now
+                     * @example 123456
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Off: logging in needs the password alone */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token, or a wrong `current_password` or code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Two-factor authentication is not on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address, or this account is locked for this IP address after repeated failed logins, wrong `current_password`s or wrong codes. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The 6-digit code the authenticator app shows now
+                     * @example 123456
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description On: the recovery codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Invalid input, or a code that is not the authenticator's current one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No enrolment is waiting, or two-factor authentication is already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description My live sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id from GET /api/v1/users/me/sessions */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No live session of this account has this id */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

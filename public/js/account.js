@@ -7,6 +7,8 @@ import { forgetToken, leaveNotice, storedToken, takeNotice } from './session.js'
 import { addShowPasswordToggles } from './show-password.js'
 import { showStrength } from './strength.js'
 import { showEmailBanner } from './email-banner.js'
+import { setUpMfa } from './mfa.js'
+import { showDevices } from './devices.js'
 
 const $ = (id) => document.getElementById(id)
 const detailsForm = $('details-form')
@@ -215,7 +217,10 @@ if (storedToken() === null) {
   const notice = takeNotice()
   if (notice !== null) say(notice)
   try {
-    render(await api('GET', '/api/v1/users/me'))
+    const user = await api('GET', '/api/v1/users/me')
+    render(user)
+    setUpMfa(user, render)
+    await showDevices((error) => { if (!sessionEnded(error)) say(error.message) }, () => toLogin('You have logged out.'))
   } catch (error) {
     if (!sessionEnded(error)) {
       $('loading').hidden = true

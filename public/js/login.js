@@ -1,11 +1,12 @@
-// The login page: email, password, "Remember me". Wrong credentials never say which part was
-// wrong; a locked account (429) shows a countdown and the button stays disabled until it ends.
+// The login page: email, password, "Remember me", then the code of an account with a second
+// factor. Wrong credentials never say which part was wrong; a locked account (429) shows a countdown and the button stays disabled until it ends.
 import { api } from './api.js'
-import { clearErrors, recheckOnInput, setBusy, setFormError, showApiError, validate, values } from './forms.js'
+import { clearErrors, recheckOnInput, setBusy, setFieldError, setFormError, showApiError, validate, values } from './forms.js'
 import { keepToken, storedToken, takeNotice } from './session.js'
 import { addShowPasswordToggles } from './show-password.js'
 
 const form = document.getElementById('login-form')
+const codeForm = document.getElementById('code-form')
 const submit = form.querySelector('button[type="submit"]')
 const lock = document.getElementById('lock')
 const countdown = document.getElementById('lock-countdown')
@@ -42,6 +43,10 @@ form.addEventListener('submit', async (event) => {
     const body = { email, password }
     if (remember) body.remember_me = true
     const session = await api('POST', '/api/v1/users/login', { body, auth: false })
+    if (session.mfa_required === true) {
+      askForCode(session.mfa_token, remember)
+      return
+    }
     keepToken(session.jwt_token, remember)
     location.assign('/account.html')
   } catch (error) {
@@ -56,6 +61,50 @@ form.addEventListener('submit', async (event) => {
     }
   }
 })
+
+/**
+ * The password was right and the account has a second factor: the code form takes over. Six
+ * digits are a code from the authenticator app; anything else is tried as a recovery code.
+ */
+function askForCode (mfaToken, remember) {
+  setBusy(form, false)
+  form.hidden = true
+  codeForm.hidden = false
+  codeForm.elements.namedItem('code').focus()
+  codeForm.onsubmit = async (event) => {
+    event.preventDefault()
+    clearErrors(codeForm)
+    if (!validate(codeForm)) return
+    const entered = codeForm.elements.namedItem('code').value.replace(/\s/g, '')
+    const body = /^\d{6}$/.test(entered) ? { mfa_token: mfaToken, code: entered } : { mfa_token: mfaToken, recovery_code: entered }
+    setBusy(codeForm, true)
+    try {
+      const session = await api('POST', '/api/v1/users/login/mfa', { body, auth: false })
+      keepToken(session.jwt_token, remember)
+      location.assign('/account.html')
+    } catch (error) {
+      setBusy(codeForm, false)
+      if (error.status === 400) {
+        setFieldError(codeForm, 'code', 'Code must be the 6 digits of your authenticator app, or a recovery code like 7k2m-9qxa-4r8t-wn3e')
+      } else if (error.status === 401 && error.field === undefined) {
+        // The mfa_token expired (5 minutes) or was used: start again from the password.
+        codeForm.hidden = true
+        form.hidden = false
+        setFormError(form, 'That took too long. Please log in again.')
+        form.elements.namedItem('password').select()
+      } else if (error.status === 401) {
+        setFieldError(codeForm, 'code', 'Code is not right, or was already used. Check your app and try again.')
+        codeForm.elements.namedItem('code').select()
+      } else if (error.status === 429) {
+        codeForm.hidden = true
+        form.hidden = false
+        lockFor(error.retryAfter ?? 60)
+      } else {
+        showApiError(codeForm, error)
+      }
+    }
+  }
+}
 
 /** Shows the lock and counts down to its end, with the button disabled until then. */
 function lockFor (seconds) {

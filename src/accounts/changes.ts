@@ -1,10 +1,12 @@
 // Changes to an account that must happen together: the change itself, the sessions it ends,
 // the rule that the service keeps at least one admin, and the audit entry. Shared by the
 // customer's own routes, the admin routes and the command line.
+import { createHash } from 'node:crypto'
 import { conflict } from '../http/errors.js'
 import { queueEmailChange } from './mailed-links.js'
 import type { Database } from '../db/database.js'
-import { tables } from '../db/tables.js'
+import { tables, type Tables } from '../db/tables.js'
+import type { SessionDevice } from '../db/sessions.js'
 import type { UserChanges } from '../db/users.js'
 import { EmailTaken } from '../db/errors.js'
 import type { User } from '../schemas/user.js'
@@ -59,9 +61,24 @@ export async function changeAccount (db: Database, userId: number, changes: User
   })
 }
 
-/** Starts a session of the user; their oldest ends when they would have more than `maxLive` live ones. */
-export async function startSession (db: Database, userId: number, ttlSeconds: number, maxLive: number): Promise<{ id: string }> {
-  return await db.transaction(async (tx) => await tables(tx).sessions.start(userId, ttlSeconds, maxLive))
+/** The device of a login, for the known_devices table: its user agent and address, hashed together. */
+export function deviceHash (device: SessionDevice): string {
+  return createHash('sha256').update(`${device.userAgent ?? ''}\n${device.clientIp ?? ''}`).digest('hex')
+}
+
+/**
+ * Starts a session of the user; their oldest ends when they would have more than `maxLive` live
+ * ones. A device (user agent and IP) the account has not logged in from before gets a notice
+ * mailed, in the same transaction. `notice: false` only remembers the device (a signup).
+ */
+export async function startSessionIn (t: Tables, userId: number, ttlSeconds: number, maxLive: number, device: SessionDevice, notice = true): Promise<{ id: string }> {
+  const session = await t.sessions.start(userId, ttlSeconds, maxLive, device)
+  if (await t.knownDevices.remember(userId, deviceHash(device)) && notice) await t.outbox.queueForUser(userId, 'new_device_login')
+  return session
+}
+
+export async function startSession (db: Database, userId: number, ttlSeconds: number, maxLive: number, device: SessionDevice): Promise<{ id: string }> {
+  return await db.transaction(async (tx) => await startSessionIn(tables(tx), userId, ttlSeconds, maxLive, device))
 }
 
 /** Deletes the account with its sessions and genetic data; false when it was already gone. 409 for the last admin. */

@@ -6,6 +6,7 @@ import { badRequest } from '../http/errors.js'
 import type { Database } from '../db/database.js'
 import type { TokenPurpose } from '../db/email-tokens.js'
 import { tables, type Tables } from '../db/tables.js'
+import type { SessionDevice } from '../db/sessions.js'
 import type { User } from '../schemas/user.js'
 
 /** How long each kind of link works, in seconds. */
@@ -75,7 +76,7 @@ export async function passwordResetAccount (db: Database, token: string): Promis
  * Sets the new password and spends the token; every session ends and a new one begins, the
  * address counts as verified (the link reached it) and the owner is told.
  */
-export async function completePasswordReset (db: Database, token: string, passwordHash: string, ttlSeconds: number, maxSessions: number): Promise<{ user: User, sessionId: string }> {
+export async function completePasswordReset (db: Database, token: string, passwordHash: string, ttlSeconds: number, maxSessions: number, device: SessionDevice): Promise<{ user: User, sessionId: string }> {
   return await db.transaction(async (tx) => {
     const t = tables(tx)
     const found = await t.emailTokens.consume(hashToken(token), 'reset_password')
@@ -83,7 +84,7 @@ export async function completePasswordReset (db: Database, token: string, passwo
     await t.users.resetPassword(found.userId, passwordHash)
     await t.emailTokens.revoke(found.userId, 'reset_password')
     await t.sessions.revokeAll(found.userId)
-    const session = await t.sessions.start(found.userId, ttlSeconds, maxSessions)
+    const session = await t.sessions.start(found.userId, ttlSeconds, maxSessions, device)
     await t.outbox.queueForUser(found.userId, 'password_reset_notice')
     await t.auditLog.record({ actorId: found.userId, action: 'user.update', targetId: found.userId, fields: ['password'] })
     return { user: await t.users.findById(found.userId) as User, sessionId: session.id }

@@ -39,6 +39,11 @@ export function rateLimitsTable (db: Queryable) {
       return rows[0]
     },
 
+    /** Takes back the last hit of a streak (a hit that turned out not to be a failure). */
+    async forgiveOne (key: string): Promise<void> {
+      await db.query('UPDATE rate_limits SET hits = hits - 1 WHERE key = $1 AND hits > 0 AND expires_at > now()', [key])
+    },
+
     async clear (key: string): Promise<void> {
       await db.query('DELETE FROM rate_limits WHERE key = $1', [key])
     },

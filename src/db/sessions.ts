@@ -3,10 +3,44 @@ import type { User } from '../schemas/user.js'
 import type { PreparedStatement, Queryable } from './database.js'
 import { PROFILE_JOIN, USER_COLUMNS } from './users.js'
 
-/** Made by every authenticated request: prepared, so that PostgreSQL plans it once per connection. */
+/** How a session's second factor was given, or null for a password alone. */
+export type SecondFactor = 'totp' | 'recovery_code' | 'passkey'
+
+/** What a person is shown of a session: where it began and how. */
+export interface SessionDevice {
+  userAgent?: string
+  clientIp?: string
+  secondFactor?: SecondFactor
+}
+
+export interface SessionListing {
+  id: string
+  created_at: string
+  last_used_at: string
+  expires_at: string
+  user_agent: string | null
+  client_ip: string | null
+  second_factor: SecondFactor | null
+}
+
+/** last_used_at is written at most this often, so that reading an account stays a read. */
+export const LAST_USED_GRANULARITY_SECONDS = 5 * 60
+
+/** The caller's session, as the one query of an authenticated request finds it. */
+export interface SessionState {
+  secondFactor: SecondFactor | null
+  /** last_used_at is older than the granularity: the request should write it. */
+  stale: boolean
+}
+
+/**
+ * Made by every authenticated request: prepared, so that PostgreSQL plans it once per connection.
+ * The session's own columns come along at no extra cost: the row is read anyway.
+ */
 const FIND_USER: PreparedStatement = {
-  name: 'sessions.find-user',
-  text: `SELECT ${USER_COLUMNS}
+  name: 'sessions.find-user-and-state',
+  text: `SELECT ${USER_COLUMNS}, s.second_factor AS "sessionSecondFactor",
+                s.last_used_at < now() - make_interval(secs => ${LAST_USED_GRANULARITY_SECONDS}) AS "sessionStale"
            FROM sessions s
            JOIN users u ON u.id = s.user_id
            ${PROFILE_JOIN}
@@ -20,7 +54,7 @@ export function sessionsTable (db: Queryable) {
      * Run it in a transaction: the lock on the user's row makes two starts for one user take
      * turns, so that neither counts the sessions without the other's new one.
      */
-    async start (userId: number, ttlSeconds: number, maxLive: number): Promise<{ id: string }> {
+    async start (userId: number, ttlSeconds: number, maxLive: number, device: SessionDevice = {}): Promise<{ id: string }> {
       // A statement of its own: a statement sees what was committed when it began, so the one that
       // counts must begin once the lock is held.
       await db.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId])
@@ -33,8 +67,9 @@ export function sessionsTable (db: Queryable) {
                               ORDER BY created_at DESC, id DESC
                               LIMIT $3::integer - 1)
          )
-         INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2)) RETURNING id`,
-        [userId, ttlSeconds, maxLive])
+         INSERT INTO sessions (user_id, expires_at, user_agent, client_ip, second_factor)
+         VALUES ($1, now() + make_interval(secs => $2), $4, $5, $6) RETURNING id`,
+        [userId, ttlSeconds, maxLive, device.userAgent?.slice(0, 512), device.clientIp, device.secondFactor])
       return rows[0]
     },
 
@@ -43,9 +78,33 @@ export function sessionsTable (db: Queryable) {
      * authenticated request makes. Nothing when the session was revoked, has expired or
      * its user is gone.
      */
-    async findUser (sessionId: string, userId: number): Promise<User | undefined> {
-      const { rows } = await db.query<User>(FIND_USER, [sessionId, userId])
-      return rows[0]
+    async findUser (sessionId: string, userId: number): Promise<{ user: User, session: SessionState } | undefined> {
+      const { rows } = await db.query<User & { sessionSecondFactor: SecondFactor | null, sessionStale: boolean }>(FIND_USER, [sessionId, userId])
+      if (rows.length === 0) return undefined
+      const { sessionSecondFactor, sessionStale, ...user } = rows[0]
+      return { user, session: { secondFactor: sessionSecondFactor, stale: sessionStale } }
+    },
+
+    /** Marks the session used now; conditional, so that concurrent requests write it once. */
+    async touch (sessionId: string): Promise<void> {
+      await db.query(
+        `UPDATE sessions SET last_used_at = now()
+          WHERE id = $1 AND last_used_at < now() - make_interval(secs => ${LAST_USED_GRANULARITY_SECONDS})`, [sessionId])
+    },
+
+    /** The user's live sessions, the most recently used first. */
+    async listLive (userId: number): Promise<SessionListing[]> {
+      const { rows } = await db.query<SessionListing>(
+        `SELECT id, created_at, last_used_at, expires_at, user_agent, client_ip, second_factor
+           FROM sessions WHERE user_id = $1 AND expires_at > now()
+          ORDER BY last_used_at DESC, created_at DESC, id`, [userId])
+      return rows
+    },
+
+    /** Ends one live session of the user; false when they have no such session. */
+    async revokeOwn (userId: number, sessionId: string): Promise<boolean> {
+      const { rowCount } = await db.query('DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > now()', [sessionId, userId])
+      return rowCount > 0
     },
 
     /** Whether the session began less than `seconds` ago (false when it is gone). */

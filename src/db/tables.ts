@@ -2,9 +2,13 @@ import { auditLogTable } from './audit-log.js'
 import type { Queryable } from './database.js'
 import { emailTokensTable } from './email-tokens.js'
 import { geneticProfilesTable } from './genetic-profiles.js'
+import { knownDevicesTable } from './known-devices.js'
+import { mfaChallengesTable } from './mfa-challenges.js'
 import { outboxTable } from './outbox.js'
 import { rateLimitsTable } from './rate-limits.js'
+import { recoveryCodesTable } from './recovery-codes.js'
 import { sessionsTable } from './sessions.js'
+import { totpFactorsTable } from './totp-factors.js'
 import { usedCaptchasTable } from './used-captchas.js'
 import { usersTable } from './users.js'
 
@@ -18,7 +22,11 @@ export function tables (db: Queryable) {
     auditLog: auditLogTable(db),
     usedCaptchas: usedCaptchasTable(db),
     emailTokens: emailTokensTable(db),
-    outbox: outboxTable(db)
+    outbox: outboxTable(db),
+    totpFactors: totpFactorsTable(db),
+    recoveryCodes: recoveryCodesTable(db),
+    mfaChallenges: mfaChallengesTable(db),
+    knownDevices: knownDevicesTable(db)
   }
 }
 

@@ -11,7 +11,7 @@ export const PROFILE_JOIN = 'LEFT JOIN genetic_profiles g ON g.user_id = u.id'
 
 /** The columns of a User response, for a query over `u` and `PROFILE_JOIN`. */
 export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
-  g.policy, g.genetic_result, u.created_at, u.modified_at`
+  u.mfa_enabled, g.policy, g.genetic_result, u.created_at, u.modified_at`
 
 export interface NewUser {
   email: string

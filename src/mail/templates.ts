@@ -49,6 +49,21 @@ const TEMPLATES: Record<string, Template> = {
     body: ['The password of your account was changed, and every other session of the account was logged out.'],
     notYou: 'If this was not you, reset your password at once with "Forgot your password?" on the login page.'
   },
+  mfa_enabled: {
+    subject: `Two-factor authentication is on for your ${SERVICE_NAME} account`,
+    body: ['Two-factor authentication was turned on for your account: logging in now needs a code from your authenticator app (or a recovery code) after the password.'],
+    notYou: 'If this was not you, reset your password at once with "Forgot your password?" on the login page: someone else is logged in to your account.'
+  },
+  mfa_disabled: {
+    subject: `Two-factor authentication is off for your ${SERVICE_NAME} account`,
+    body: ['Two-factor authentication was turned off for your account: logging in needs the password alone again.'],
+    notYou: 'If this was not you, reset your password at once with "Forgot your password?" on the login page, then turn two-factor authentication on again.'
+  },
+  new_device_login: {
+    subject: `A new device logged in to your ${SERVICE_NAME} account`,
+    body: ['Your account was just logged in to from a device or a network it had not been used from before. The account page lists every session under "Devices".'],
+    notYou: 'If this was not you, log in, end that session under "Devices" and change your password.'
+  },
   password_reset_notice: {
     subject: `Your ${SERVICE_NAME} password was reset`,
     body: ['The password of your account was reset through a link mailed to this address, and every other session of the account was logged out.'],

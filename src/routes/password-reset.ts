@@ -8,6 +8,7 @@ import { errors, ok, rateLimited } from '../schemas/responses.js'
 import { Accepted, PasswordResetBody, PasswordResetConfirmBody } from '../schemas/email.js'
 import { TokenResponse } from '../schemas/user.js'
 import { PUBLIC } from '../plugins/external/docs.js'
+import { sessionDevice } from '../http/session-device.js'
 import { BAD_TOKEN, completePasswordReset, passwordResetAccount, requestPasswordReset } from '../accounts/mailed-links.js'
 
 /** Reset requests per address an hour, known or not: a flood for one address mails it at most this often. */
@@ -77,7 +78,7 @@ const passwordReset: FastifyPluginAsyncTypebox = async (app) => {
     const problem = passwordProblem(password, [account.email, account.first_name, account.last_name])
     if (problem !== undefined) throw badRequest(`body/${problem}`)
     const passwordHash = await app.passwords.hash(password)
-    const { user, sessionId } = await completePasswordReset(app.db, token, passwordHash, config.jwtTtl, config.maxSessionsPerUser)
+    const { user, sessionId } = await completePasswordReset(app.db, token, passwordHash, config.jwtTtl, config.maxSessionsPerUser, sessionDevice(request))
     await app.loginLockout.clearAccount(user.email)
     app.mail.kick()
     request.log.info({ userId: user.id }, 'password reset')

@@ -93,6 +93,8 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       if (id === account.id) return account
       throw forbidden('you can only read your own account')
     }
+    // Another's account is read as staff, behind the second-factor gate; one's own is not.
+    if (id !== account.id) await app.requireAdmin(request)
     const view = await readForStaff(app.data, id)
     if (view === undefined) throw notFound(`no user with id ${id}`)
     if (id !== account.id) await app.data.auditLog.record({ actorId: account.id, action: 'user.read', targetId: id })

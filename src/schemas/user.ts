@@ -60,6 +60,7 @@ export const User = Type.Object({
   last_name: Type.String({ examples: ['Lovelace'] }),
   dob: Type.String({ format: 'date', examples: ['1990-04-17'] }),
   role: Role,
+  mfa_enabled: Type.Boolean({ description: 'Whether logging in needs a second factor (a TOTP code or a recovery code) after the password', examples: [false] }),
   policy: Nullable(Type.String({ description: 'Insurance policy number, set by an admin', examples: ['POL-2024-000123'] })),
   genetic_result: Nullable(Type.Object({}, {
     additionalProperties: true,

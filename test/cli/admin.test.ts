@@ -8,6 +8,7 @@ import t from 'tap'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrations.js'
 import { tables } from '../../src/db/tables.js'
+import { NO_SECOND_FACTOR } from '../../src/cli/set-role.js'
 import { PASSWORD } from '../helper.js'
 import { emptyPostgresDatabase, runCli, serve, tempDir } from '../support.js'
 
@@ -52,7 +53,7 @@ const roles = async (): Promise<unknown[]> => await withDatabase(async (db) =>
 t.test('promotes an existing user, whatever the case of the email, and records it', async (t) => {
   const result = await admin('--email', 'ADA@example.com')
   t.equal(result.code, 0, result.stderr)
-  t.equal(result.stdout, `ada@example.com (id ${ids[0]}) is now an admin (was user)\n`)
+  t.equal(result.stdout, `ada@example.com (id ${ids[0]}) is now an admin (was user)\n${NO_SECOND_FACTOR}\n`, 'and told they have no second factor')
   t.same(await roles(), [{ email: 'ada@example.com', role: 'admin' }, { email: 'grace@example.com', role: 'user' }])
   const audit = await withDatabase(async (db) => (await db.query('SELECT actor_id, action, target_id, fields FROM audit_log')).rows)
   t.same(audit, [{ actor_id: null, action: 'user.update', target_id: ids[0], fields: ['role'] }])
@@ -67,7 +68,10 @@ t.test('demotes with --role user, but never the last admin', async (t) => {
   t.equal(refused.code, 1)
   t.equal(refused.stderr, 'dna-api: error: this is the last admin account: make another user an admin first\n')
 
-  t.equal((await admin('--email', 'grace@example.com')).code, 0)
+  await withDatabase(async (db) => await db.query("UPDATE users SET mfa_enabled = true WHERE email = 'grace@example.com'"))
+  const grace = await admin('--email', 'grace@example.com')
+  t.equal(grace.code, 0)
+  t.equal(grace.stdout, `grace@example.com (id ${ids[1]}) is now an admin (was user)\n`, 'no note for someone with a second factor')
   const demoted = await admin('--email', 'ada@example.com', '--role', 'user')
   t.equal(demoted.code, 0, demoted.stderr)
   t.equal(demoted.stdout, `ada@example.com (id ${ids[0]}) is now a user (was admin)\n`)
@@ -124,7 +128,7 @@ t.test('while `make run` serves the embedded database, make admin works through 
   t.equal(statSync(socket).mode & 0o777, 0o600, 'only the OS user running the server can talk to it')
 
   const promoted = runCli('src/cli/admin.ts', ['--email', 'Ada@Example.com'], { env: { DATA_DIR: served } })
-  t.same(promoted, { status: 0, stdout: 'ada@example.com (id 1) is now an admin (was user)\n', stderr: '' })
+  t.same(promoted, { status: 0, stdout: `ada@example.com (id 1) is now an admin (was user)\n${NO_SECOND_FACTOR}\n`, stderr: '' })
   t.equal(await roleSeenBy(url, token), 'admin', 'the next GET /me says admin, with the same token')
   t.same(runCli('src/cli/admin.ts', ['--email', 'ada@example.com'], { env: { DATA_DIR: served } }).stdout,
     'ada@example.com (id 1) is already an admin; nothing changed\n')
@@ -154,6 +158,6 @@ t.test('on PostgreSQL, make admin works directly while a server runs', async (t)
   const { url } = await serve(t, { DATABASE_URL: databaseUrl })
   const token = await signUpAt(url, 'grace@example.com')
   const promoted = runCli('src/cli/admin.ts', ['--email', 'grace@example.com'], { env: { DATABASE_URL: databaseUrl } })
-  t.same(promoted, { status: 0, stdout: 'grace@example.com (id 1) is now an admin (was user)\n', stderr: '' })
+  t.same(promoted, { status: 0, stdout: `grace@example.com (id 1) is now an admin (was user)\n${NO_SECOND_FACTOR}\n`, stderr: '' })
   t.equal(await roleSeenBy(url, token), 'admin')
 })

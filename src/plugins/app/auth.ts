@@ -6,6 +6,7 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { badRequest, forbidden, unauthorized } from '../../http/errors.js'
 import type { User } from '../../schemas/user.js'
+import type { SecondFactor } from '../../db/sessions.js'
 
 export interface Claims {
   sub: string
@@ -24,7 +25,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Hook: 401 unless the request carries a token of a live session; sets `request.account`. */
     authenticate: (request: FastifyRequest) => Promise<void>
-    /** Hook, after `authenticate`: 403 unless the caller is an admin right now (read from the database). */
+    /**
+     * Hook, after `authenticate`: 403 unless the caller is an admin right now (read from the
+     * database) and, with ADMIN_MFA=required, their session began with a second factor.
+     */
     requireAdmin: (request: FastifyRequest) => Promise<void>
     /** Signs the token of a session just started. */
     signToken: (user: Pick<User, 'id' | 'role'>, sessionId: string, ttlSeconds: number) => string
@@ -32,8 +36,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     account: User
     sessionId: string
+    /** How the caller's session gave its second factor, or null for a password alone. */
+    sessionSecondFactor: SecondFactor | null
   }
 }
+
+export const ADMIN_NEEDS_MFA = 'two-factor authentication is required for admin access'
 
 export const SESSION_ENDED = 'session has ended (logged out, expired or account deleted); log in again'
 
@@ -72,6 +80,7 @@ async function auth (app: FastifyInstance): Promise<void> {
 
   app.decorateRequest('account', null as unknown as User)
   app.decorateRequest('sessionId', '')
+  app.decorateRequest('sessionSecondFactor', null)
 
   app.decorate('signToken', (user: Pick<User, 'id' | 'role'>, sessionId: string, ttlSeconds: number) =>
     app.jwt.sign({ sub: String(user.id), role: user.role, sid: sessionId }, { expiresIn: ttlSeconds }))
@@ -89,14 +98,18 @@ async function auth (app: FastifyInstance): Promise<void> {
       throw unauthorized(expired ? 'token has expired; log in again' : 'invalid token')
     }
     if (!isClaims(claims)) throw unauthorized('invalid token')
-    const account = await app.data.sessions.findUser(claims.sid, Number(claims.sub))
-    if (account === undefined) throw unauthorized(SESSION_ENDED)
-    request.account = account
+    const found = await app.data.sessions.findUser(claims.sid, Number(claims.sub))
+    if (found === undefined) throw unauthorized(SESSION_ENDED)
+    // Written at most once every few minutes per session: on most requests this is no query at all.
+    if (found.session.stale) await app.data.sessions.touch(claims.sid)
+    request.account = found.user
     request.sessionId = claims.sid
+    request.sessionSecondFactor = found.session.secondFactor
   })
 
   app.decorate('requireAdmin', async (request: FastifyRequest) => {
     if (request.account.role !== 'admin') throw forbidden('this operation is for admins only')
+    if (app.config.adminMfa === 'required' && request.sessionSecondFactor === null) throw forbidden(ADMIN_NEEDS_MFA)
   })
 }
 

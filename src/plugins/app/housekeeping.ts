@@ -1,4 +1,4 @@
-// Deletes what has expired (sessions, rate-limit counters, used captchas) every ten minutes.
+// Deletes what has expired (sessions, rate-limit counters, used captchas, half-done logins) every ten minutes.
 // Every instance runs it, in batches that skip the rows another instance is deleting, so several
 // instances share the work and none holds a lock for long.
 import fp from 'fastify-plugin'
@@ -9,7 +9,7 @@ export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
-    housekeeping: () => Promise<{ sessions: number, counters: number, captchas: number }>
+    housekeeping: () => Promise<{ sessions: number, counters: number, captchas: number, mfaChallenges: number }>
   }
 }
 
@@ -18,8 +18,9 @@ async function housekeeping (app: FastifyInstance): Promise<void> {
     const sessions = await deleteInBatches(app.data.sessions.deleteExpired)
     const counters = await deleteInBatches(app.data.rateLimits.deleteExpired)
     const captchas = await deleteInBatches(app.data.usedCaptchas.deleteExpired)
-    app.log.debug({ sessions, counters, captchas }, 'expired sessions, rate-limit counters and used captchas deleted')
-    return { sessions, counters, captchas }
+    const mfaChallenges = await deleteInBatches(app.data.mfaChallenges.deleteExpired)
+    app.log.debug({ sessions, counters, captchas, mfaChallenges }, 'expired sessions, rate-limit counters, used captchas and login challenges deleted')
+    return { sessions, counters, captchas, mfaChallenges }
   })
 
   let timer: NodeJS.Timeout | undefined

@@ -34,9 +34,14 @@ declare module 'fastify' {
        * caller's on an authenticated request (re-authentication), else the login body's email;
        * for login it is the preHandler, after validation.
        */
-      check: (request: FastifyRequest) => Promise<void>
-      /** After the right password: the failure streak starts again from zero. */
-      reset: (request: FastifyRequest) => Promise<void>
+      check: (request: FastifyRequest, email?: string) => Promise<void>
+      /** After a completed login: the failure streak starts again from zero. */
+      reset: (request: FastifyRequest, email?: string) => Promise<void>
+      /**
+       * After the right password of an account that needs a second factor: the attempt just
+       * counted is taken back, but the streak stands, since the login is not complete.
+       */
+      forgive: (request: FastifyRequest) => Promise<void>
       /** Lifts every lock of the account, from every IP (a password reset proved who owns it). */
       clearAccount: (email: string) => Promise<void>
     }
@@ -98,10 +103,13 @@ function postgresStore (rateLimits: Tables['rateLimits'], digest: Digest): new (
 
 const lockoutAccount = (email: string): string => `login:${foldEmail(email)}`
 
-/** Runs after authentication or validation: there is an account, or the body is a login body. */
-function lockoutKey (request: FastifyRequest): string {
-  const email = (request.account as User | null)?.email ?? (request.body as { email: string }).email
-  return `${lockoutAccount(email)}|${clientKey(request)}`
+/**
+ * Runs after authentication or validation: there is an account, or the body is a login body, or
+ * the caller names the account (the second step of a login, whose body carries no email).
+ */
+function lockoutKey (request: FastifyRequest, email?: string): string {
+  const account = email ?? (request.account as User | null)?.email ?? (request.body as { email: string }).email
+  return `${lockoutAccount(account)}|${clientKey(request)}`
 }
 
 function retryTime (seconds: number): string {
@@ -129,15 +137,18 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
     counter: 'window'
   } as RateLimitOptions)
 
+  // The account a check names explicitly travels to the key generator on the request.
+  const named = new WeakMap<FastifyRequest, string>()
   const lockout = app.createRateLimit({
     max: config.loginMaxFailures,
     timeWindow: config.loginLockSeconds * 1000,
-    keyGenerator: lockoutKey,
+    keyGenerator: (request: FastifyRequest) => lockoutKey(request, named.get(request)),
     counter: 'streak'
   } as Parameters<typeof app.createRateLimit>[0])
 
   app.decorate('loginLockout', {
-    async check (request) {
+    async check (request, email) {
+      if (email !== undefined) named.set(request, email)
       const result = await lockout(request)
       if (!result.isAllowed && result.isExceeded) {
         const until = new Date(Date.now() + result.ttlInSeconds * 1000).toISOString().slice(11, 19)
@@ -145,8 +156,11 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
           `try again in ${retryTime(result.ttlInSeconds)}`, result.ttlInSeconds)
       }
     },
-    async reset (request) {
-      await app.data.rateLimits.clear(digest(lockoutKey(request)))
+    async reset (request, email) {
+      await app.data.rateLimits.clear(digest(lockoutKey(request, email)))
+    },
+    async forgive (request) {
+      await app.data.rateLimits.forgiveOne(digest(lockoutKey(request)))
     },
     async clearAccount (email) {
       await app.data.rateLimits.clearPrefix(accountPrefix(lockoutAccount(email)))
