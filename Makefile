@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
+.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy bench bench-timing bench-import clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -92,6 +92,11 @@ typecheck: install
 ## admin: make an existing user an admin (`make admin EMAIL=…`), or demote one (`ROLE=user`)
 admin: build
 	node dist/cli/admin.js --email "$(EMAIL)" --role "$(or $(ROLE),admin)"
+
+## import-legacy: bring the old service's customers over from its PostgreSQL database (`FROM=postgres://…`), read-only;
+## `DRY_RUN=1` writes nothing and prints the same report (see README, Moving from the old service)
+import-legacy: build
+	node dist/cli/import-legacy.js --from "$(FROM)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
 
 ## openapi: regenerate openapi/openapi.json from the route schemas
 openapi: build

@@ -1,7 +1,7 @@
 // The audit_log table: append-only, read newest first with keyset pagination.
 import type { Queryable } from './database.js'
 
-export type AuditAction = 'user.read' | 'users.list' | 'user.update' | 'user.delete' | 'genetics.update'
+export type AuditAction = 'user.read' | 'users.list' | 'user.update' | 'user.delete' | 'genetics.update' | 'legacy.import'
 
 export interface AuditEntry {
   id: number

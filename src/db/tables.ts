@@ -2,6 +2,8 @@ import { auditLogTable } from './audit-log.js'
 import type { Queryable } from './database.js'
 import { emailTokensTable } from './email-tokens.js'
 import { geneticProfilesTable } from './genetic-profiles.js'
+import { legacyImportConflictsTable } from './legacy-import-conflicts.js'
+import { legacyImportStateTable } from './legacy-import-state.js'
 import { outboxTable } from './outbox.js'
 import { rateLimitsTable } from './rate-limits.js'
 import { sessionsTable } from './sessions.js'
@@ -18,7 +20,9 @@ export function tables (db: Queryable) {
     auditLog: auditLogTable(db),
     usedCaptchas: usedCaptchasTable(db),
     emailTokens: emailTokensTable(db),
-    outbox: outboxTable(db)
+    outbox: outboxTable(db),
+    legacyImportState: legacyImportStateTable(db),
+    legacyImportConflicts: legacyImportConflictsTable(db)
   }
 }
 

@@ -69,7 +69,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Log in',
       description: 'Unknown email and wrong password get the same 401. After LOGIN_MAX_FAILURES (3) consecutive ' +
         'failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every ' +
-        'attempt gets 429 with Retry-After, even with the right password. A successful login resets the count.',
+        'attempt gets 429 with Retry-After, even with the right password. A successful login resets the count, and ' +
+        'makes the password hash again at BCRYPT_COST when it was made at a lower cost.',
       tags: ['auth'],
       security: PUBLIC,
       body: LoginBody,
@@ -91,6 +92,11 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
     await app.loginLockout.reset(request)
     const { user } = found
+    // A hash made at a lower cost (an imported account, or BCRYPT_COST raised) is made again now,
+    // the one moment the password is known.
+    if (app.passwords.needsRehash(found.passwordHash)) {
+      await app.data.users.replaceHash(user.id, found.passwordHash, await app.passwords.hash(password))
+    }
     const ttl = rememberMe === true ? config.jwtRememberTtl : config.jwtTtl
     const session = await startSession(app.db, user.id, ttl, config.maxSessionsPerUser)
     request.log.info({ userId: user.id }, 'user logged in')

@@ -85,9 +85,9 @@ export const AuditEntry = Type.Object({
   id: Type.Integer(),
   at: Type.String({ format: 'date-time' }),
   actor_id: Nullable(Type.Integer({ description: 'Who acted; null for the command line (`make admin`)' })),
-  action: StringEnum(['user.read', 'users.list', 'user.update', 'user.delete', 'genetics.update']),
+  action: StringEnum(['user.read', 'users.list', 'user.update', 'user.delete', 'genetics.update', 'legacy.import']),
   target_id: Nullable(Type.Integer({ description: 'The user acted upon; null for a list' })),
-  fields: Type.Array(Type.String(), { description: 'Names of the fields changed (never their values)' })
+  fields: Type.Array(Type.String(), { description: 'Names of the fields changed (never their values); for `legacy.import`, the counts of the run as `name=n`' })
 }, { $id: 'AuditEntry', title: 'AuditEntry', additionalProperties: false })
 
 export const AuditPage = Type.Object({
