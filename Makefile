@@ -132,5 +132,11 @@ bench: build
 bench-timing: install
 	npx tsx bench/login-timing.ts $(if $(LOGINS),--logins $(LOGINS))
 
+## bench-import: ROWS old rows (1 000 000) generated into a scratch old-schema database and imported by the production
+## build into a scratch target, both on DATABASE_URL's server (or the local one) and dropped; prints the time and the peak
+## RSS against their targets (< 2 min, < 200 MB) and writes bench/results-import.md. Not part of any test run
+bench-import: build
+	npx tsx bench/import.ts
+
 clean:
 	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api

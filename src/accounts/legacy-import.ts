@@ -161,7 +161,7 @@ async function caseTwins (source: Queryable): Promise<Map<number, number[]>> {
 }
 
 function isAscii (text: string): boolean {
-  return /^[\x00-\x7F]*$/.test(text)
+  return Buffer.byteLength(text) === text.length
 }
 
 function contentHash (row: LegacyUserRow): string {

@@ -3,6 +3,7 @@
 // the embedded one under DATA_DIR), reading the old database in one read-only snapshot.
 // Exit 2: nothing could be read or the target is not ready, and nothing was written; 130: stopped
 // by Ctrl-C after a committed batch (run it again to go on).
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -25,7 +26,9 @@ class ImportRefused extends Error {}
 let config: Config | undefined
 try {
   readDotEnv()
-  config = loadConfig()
+  // The import signs no token: a throwaway secret keeps loadConfig from making one in DATA_DIR,
+  // which would write to a target that may not even be there.
+  config = loadConfig({ ...process.env, JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString('hex') })
   const { values } = parseArgs({
     options: { from: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, 'batch-size': { type: 'string', default: '5000' } }
   })

@@ -83,9 +83,16 @@ t.test('each old row becomes the same user, or a conflict kept whole', async (t)
   t.same(users.map((u) => u.id), IMPORTED_IDS)
   const byId = new Map(users.map((u) => [u.id, u]))
   t.match(byId.get(1), {
-    email: 'ada@example.org', email_folded: 'ada@example.org', email_verified: false, password_hash: old.hashes.b,
-    first_name: 'Ada', last_name: 'Lovelace', dob: '1970-01-01', role: 'user',
-    created_at: '2019-03-04 05:06:07.123456', modified_at: '2020-01-02 03:04:05.000000'
+    email: 'ada@example.org',
+    email_folded: 'ada@example.org',
+    email_verified: false,
+    password_hash: old.hashes.b,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    dob: '1970-01-01',
+    role: 'user',
+    created_at: '2019-03-04 05:06:07.123456',
+    modified_at: '2020-01-02 03:04:05.000000'
   }, 'same hash, timestamps to the microsecond read as UTC, unverified')
   t.match(byId.get(2), { first_name: 'Grace', last_name: 'Hopper', password_hash: old.hashes.a, created_at: '2020-01-02 03:04:05.000000' },
     'names trimmed as signup trims them; a missing created_at is the modified_at')
@@ -155,8 +162,8 @@ t.test('a second run imports what is new or changed, nothing twice', async (t) =
   t.same(await runImport(t), { ...FIRST_RUN, dryRun: false, imported: 0, unchanged: 17, conflicts: [], createdFromModified: 0, createdFromImportTime: 0, modifiedFilled: 0 })
   t.same(await counts(), before, 'an unchanged table changes nothing')
 
-  await old.client.query(`UPDATE "user" SET last_name = 'King', modified_at = '2021-02-03 04:05:06', genetic_result = NULL, policy = NULL WHERE id = 1`)
-  await old.client.query(`UPDATE "user" SET email = 'fixed@example.org', modified_at = '2021-02-03 04:05:06' WHERE id = 12`)
+  await old.client.query('UPDATE "user" SET last_name = \'King\', modified_at = \'2021-02-03 04:05:06\', genetic_result = NULL, policy = NULL WHERE id = 1')
+  await old.client.query('UPDATE "user" SET email = \'fixed@example.org\', modified_at = \'2021-02-03 04:05:06\' WHERE id = 12')
   await old.insert([{ ...old.rows[0], id: 41, email: 'new@example.org', policy: null, genetic_result: null }])
   const third = await runImport(t)
   t.match(third, { read: 18, imported: 2, updated: 1, unchanged: 15, conflicts: [] })
@@ -167,11 +174,11 @@ t.test('a second run imports what is new or changed, nothing twice', async (t) =
 
   // Changed here (an admin corrected the name) and in the old service: nothing is guessed.
   await target.query("UPDATE users SET first_name = 'Augusta', modified_at = now() WHERE id = 1")
-  await old.client.query(`UPDATE "user" SET last_name = 'Byron', modified_at = '2022-02-03 04:05:06' WHERE id = 1`)
+  await old.client.query('UPDATE "user" SET last_name = \'Byron\', modified_at = \'2022-02-03 04:05:06\' WHERE id = 1')
   t.match(await runImport(t), { updated: 0, conflicts: [{ oldId: 1, reason: 'changed in the old service and in this one since the last import' }] })
   t.same((await target.query('SELECT first_name, last_name FROM users WHERE id = 1')).rows, [{ first_name: 'Augusta', last_name: 'King' }])
-  await old.client.query(`UPDATE "user" SET last_name = 'Lovelace', modified_at = '2020-01-02 03:04:05', genetic_result = '{"BRCA1": "negative", "APOE": "e3/e3"}', policy = 'POL-1' WHERE id = 1`)
-  await old.client.query(`UPDATE "user" SET email = 'not-an-email', modified_at = '2020-01-02 03:04:05' WHERE id = 12`)
+  await old.client.query('UPDATE "user" SET last_name = \'Lovelace\', modified_at = \'2020-01-02 03:04:05\', genetic_result = \'{"BRCA1": "negative", "APOE": "e3/e3"}\', policy = \'POL-1\' WHERE id = 1')
+  await old.client.query('UPDATE "user" SET email = \'not-an-email\', modified_at = \'2020-01-02 03:04:05\' WHERE id = 12')
   await old.client.query('DELETE FROM "user" WHERE id = 41')
 })
 
