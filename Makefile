@@ -96,7 +96,7 @@ admin: build
 ## import-legacy: bring the old service's customers over from its PostgreSQL database (`FROM=postgres://…`), read-only;
 ## `DRY_RUN=1` writes nothing and prints the same report (see README, Moving from the old service)
 import-legacy: build
-	node dist/cli/import-legacy.js --from "$(FROM)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
+	node --max-semi-space-size=2 --max-old-space-size=128 dist/cli/import-legacy.js --from "$(FROM)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
 
 ## openapi: regenerate openapi/openapi.json from the route schemas
 openapi: build

@@ -5,7 +5,7 @@
 // importer's peak RSS against the targets and writes bench/results-import.md.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import bcrypt from 'bcrypt'
 import pg from 'pg'
@@ -20,6 +20,8 @@ const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const RESULTS = join(REPO, 'bench/results-import.md')
 const TARGET_SECONDS = 120
 const TARGET_RSS_MB = 200
+/** The Node.js flags of `make import-legacy` and `npm run import-legacy`. */
+const IMPORT_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=128']
 
 // The old service's table, as its only Alembic migration made it.
 const LEGACY_DDL = `CREATE TABLE "user" (
@@ -70,9 +72,12 @@ async function main (): Promise<void> {
   const from = await oldDatabase()
   const target = await createScratchDatabase(SERVER_URL, workDir)
   say('importing…')
+  const loadBefore = loadavg()[0]
   const started = Date.now()
-  const child = spawn(process.execPath, [join(REPO, 'dist/cli/import-legacy.js'), '--from', from],
-    { cwd: workDir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: target.url, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  // As `make import-legacy` runs it; PROFILE=dir writes a CPU profile there.
+  const profile = process.env.PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`]
+  const child = spawn(process.execPath, [...IMPORT_NODE_FLAGS, ...profile, join(REPO, 'dist/cli/import-legacy.js'), '--from', from],
+    { cwd: workDir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: target.url }, stdio: ['ignore', 'pipe', 'inherit'] })
   let peak = 0
   let report = ''
   child.stdout.on('data', (chunk: Buffer) => { report += chunk.toString() })
@@ -97,7 +102,8 @@ async function main (): Promise<void> {
     '',
     `\`make bench-import\`, ${new Date().toISOString().slice(0, 10)}: ${ROWS.toLocaleString('en')} old rows generated into a scratch`,
     'old-schema database and imported by `dist/cli/import-legacy.js` into a scratch migrated database, both',
-    `on PostgreSQL ${target.postgresVersion} at ${target.host}, on ${availableParallelism()} cores (shared with other work while it ran).`,
+    `on PostgreSQL ${target.postgresVersion} at ${target.host}, on ${availableParallelism()} cores; the machine's load average`,
+    `(1 minute) was ${loadBefore.toFixed(1)} as the import started and ${loadavg()[0].toFixed(1)} as it ended: other work shared those cores.`,
     '',
     table,
     '',

@@ -70,7 +70,7 @@ class DryRunRollback extends Error {}
 
 /** A row as it will be written, or why it cannot be. */
 type Examined =
-  | { row: LegacyUserRow, hash: string, user: ImportedUser, profile: ImportedProfile | undefined, filled: Filled }
+  | { row: LegacyUserRow, hash: string, user: ImportedUser, profile: ImportedProfile | undefined, filled: Filled, wasConflict?: boolean }
   | { row: LegacyUserRow, hash: string, reason: string }
 
 interface Filled { createdFromModified: boolean, createdFromImportTime: boolean, modifiedFilled: boolean }
@@ -102,13 +102,19 @@ export async function importLegacyUsers (options: ImportOptions): Promise<Import
   }
   const twins = await caseTwins(source)
   const importTime = options.importTime.toISOString()
-  let afterId = 0
   // A dry run's inserts are rolled back: the largest id is the one the target would hold.
   let largestImported = 0
+  // The next page is read while a batch is written: the two databases work at the same time.
+  const read = (after: number): Promise<LegacyUserRow[]> => {
+    const page = legacy.page(after, batchSize)
+    page.catch(() => {}) // awaited below; a failure must not count as unhandled meanwhile
+    return page
+  }
+  let next = read(0)
   for (;;) {
-    const rows = await legacy.page(afterId, batchSize)
+    const rows = await next
     if (rows.length === 0) break
-    afterId = rows[rows.length - 1].id
+    next = read(rows[rows.length - 1].id)
     const examined = rows.map((row) => examine(row, twins, importTime))
     const plan = await planBatch(target, examined)
     const written = await writeBatch(target, plan, dryRun)
@@ -126,6 +132,7 @@ export async function importLegacyUsers (options: ImportOptions): Promise<Import
     options.onProgress?.(report.read, report.total)
     if (report.read < report.total && options.shouldStop?.() === true) {
       report.stopped = true
+      await next
       break
     }
   }
@@ -245,10 +252,10 @@ async function planBatch (target: Queryable, examined: Examined[]): Promise<Plan
       plan.conflicts.push({ ...e, reason: 'changed in the old service and in this one since the last import' })
     } else if (holder !== undefined && holder.id !== e.row.id) {
       plan.conflicts.push({ ...e, reason: `email is taken by another account of this service (id ${holder.id})` })
-    } else if (same === undefined) {
-      plan.inserts.push(e)
     } else {
-      plan.updates.push(e)
+      const imported = { ...e, wasConflict: states.get(e.row.id)?.outcome === 'conflict' }
+      if (same === undefined) plan.inserts.push(imported)
+      else plan.updates.push(imported)
     }
   }
   return plan
@@ -298,12 +305,15 @@ async function inTransaction (target: Database, dryRun: boolean, work: (tx: Quer
 
 async function writePlan (tx: Queryable, plan: Plan, dryRun: boolean): Promise<void> {
   const t = tables(tx)
+  // A batch's commit need not wait for the disk: a batch lost in a crash is written again by the
+  // next run, as its state goes with it.
+  await tx.query('SET LOCAL synchronous_commit = off')
   const imported = [...plan.inserts, ...plan.updates]
   await t.users.importMany(plan.inserts.map((e) => e.user))
   await t.users.updateImported(plan.updates.map((e) => e.user))
   await t.geneticProfiles.importMany(imported.flatMap((e) => e.profile === undefined ? [] : [e.profile]))
   await t.geneticProfiles.removeMany(plan.updates.filter((e) => e.profile === undefined).map((e) => e.row.id))
-  await t.legacyImportConflicts.clear(imported.map((e) => e.row.id))
+  await t.legacyImportConflicts.clear(imported.filter((e) => e.wasConflict).map((e) => e.row.id))
   await t.legacyImportConflicts.record(plan.conflicts.map(conflictRecord))
   const states: ImportStateChange[] = [
     ...imported.map((e) => ({ oldId: e.row.id, contentHash: e.hash, outcome: 'imported' as const, writtenAt: e.user.modifiedAt })),

@@ -214,7 +214,9 @@ export function usersTable (db: Queryable) {
            FROM users u
            LEFT JOIN genetic_profiles g ON g.user_id = u.id
            LEFT JOIN legacy_import_state s ON s.old_id = u.id
-          WHERE u.id = ANY($1::integer[]) OR u.email_folded = ANY($2::text[])`, [ids, foldedEmails])
+          -- Two index lookups: with OR, PostgreSQL would read the whole table.
+          WHERE u.id IN (SELECT id FROM users WHERE id = ANY($1::integer[])
+                         UNION SELECT id FROM users WHERE email_folded = ANY($2::text[]))`, [ids, foldedEmails])
       return rows
     },
 
