@@ -92,6 +92,8 @@ export async function legacyDatabase (t: Test): Promise<LegacyDatabase> {
     row(14, { genetic_result: '{"note": "\\u0000"}' }),
     row(15, { policy: ' POL-15 ' }),
     row(16, { modified_at: null, genetic_result: '{"MTHFR": "C677T"}' }),
+    // A number jsonb cannot hold: another value only the database refuses.
+    row(17, { genetic_result: '{"a": 1e1000000}' }),
     row(40, { email: 'last@example.org' })
   ]
   const insert = async (more: LegacyRow[]): Promise<void> => {
@@ -118,5 +120,6 @@ export const EXPECTED_CONFLICTS = [
   { oldId: 11, reason: 'first_name must contain at least one letter' },
   { oldId: 12, reason: 'email must be a valid email address' },
   { oldId: 14, reason: 'a value holds a character PostgreSQL cannot store (\\u0000)' },
-  { oldId: 15, reason: 'policy must be 1 to 128 printable ASCII characters, not starting or ending with a space' }
+  { oldId: 15, reason: 'policy must be 1 to 128 printable ASCII characters, not starting or ending with a space' },
+  { oldId: 17, reason: 'the database refused it (SQLSTATE 22003)' }
 ]

@@ -266,30 +266,38 @@ async function planBatch (target: Queryable, examined: Examined[]): Promise<Plan
  * the batch is written again row by row, and each refused row becomes a conflict.
  */
 async function writeBatch (target: Database, plan: Plan, dryRun: boolean): Promise<Plan> {
-  try {
-    await inTransaction(target, dryRun, async (tx) => await writePlan(tx, plan, dryRun))
-    return plan
-  } catch (error) {
-    if (!refusedByDatabase(error)) throw error
-  }
+  const write = async (part: Plan): Promise<string | undefined> =>
+    await refusal(async () => await inTransaction(target, dryRun, async (tx) => await writePlan(tx, part, dryRun)))
+  if (await write(plan) === undefined) return plan
   const written: Plan = { inserts: [], updates: [], conflicts: [...plan.conflicts], unchanged: plan.unchanged }
   for (const [kind, rows] of [['inserts', plan.inserts], ['updates', plan.updates]] as const) {
     for (const e of rows) {
       const one: Plan = { inserts: [], updates: [], conflicts: [], unchanged: 0 }
       one[kind].push(e)
-      try {
-        await inTransaction(target, dryRun, async (tx) => await writePlan(tx, one, dryRun))
-        written[kind].push(e)
-      } catch (error) {
-        if (!refusedByDatabase(error)) throw error
-        written.conflicts.push({ row: e.row, hash: e.hash, reason: refusalReason(error) })
-      }
+      const reason = await write(one)
+      if (reason === undefined) written[kind].push(e)
+      else written.conflicts.push({ row: e.row, hash: e.hash, reason })
     }
   }
   written.conflicts.sort((a, b) => a.row.id - b.row.id)
-  const refused: Plan = { inserts: [], updates: [], conflicts: written.conflicts, unchanged: 0 }
-  await inTransaction(target, dryRun, async (tx) => await writePlan(tx, refused, dryRun))
+  await inTransaction(target, dryRun, async (tx) => await writePlan(tx, { inserts: [], updates: [], conflicts: written.conflicts, unchanged: 0 }, dryRun))
   return written
+}
+
+/**
+ * Runs `work`: undefined once done, or why the database refused a value (a data exception, class
+ * 22, or a constraint, class 23), without the value, which its messages may quote. Any other
+ * failure (the connection lost, say) is thrown: the run stops, and the next one resumes.
+ */
+async function refusal (work: () => Promise<void>): Promise<string | undefined> {
+  try {
+    await work()
+    return undefined
+  } catch (error) {
+    const { code } = error as { code?: unknown }
+    if (typeof code !== 'string' || !/^2[23]/.test(code)) throw error
+    return code === '22P05' ? 'a value holds a character PostgreSQL cannot store (\\u0000)' : `the database refused it (SQLSTATE ${code})`
+  }
 }
 
 async function inTransaction (target: Database, dryRun: boolean, work: (tx: Queryable) => Promise<void>): Promise<void> {
@@ -327,18 +335,4 @@ async function writePlan (tx: Queryable, plan: Plan, dryRun: boolean): Promise<v
 function conflictRecord ({ row, reason }: { row: LegacyUserRow, reason: string }): NewImportConflict {
   const { policy, genetic_result: geneticResult, ...rest } = row
   return { oldId: row.id, reason, oldRow: rest, ...storedHealthData(row.id, { policy, geneticResult }) }
-}
-
-/** A value PostgreSQL refuses (data exception, class 22, or a constraint, class 23). */
-function refusedByDatabase (error: unknown): boolean {
-  const { code } = error as { code?: unknown }
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))
-}
-
-/** Why the database refused a row, without the values (its messages may quote them). */
-function refusalReason (error: unknown): string {
-  const { code, constraint } = error as { code: string, constraint?: string }
-  if (code === '22P05') return 'a value holds a character PostgreSQL cannot store (\\u0000)'
-  if (constraint !== undefined) return `the database refused it: constraint ${constraint} (SQLSTATE ${code})`
-  return `the database refused it (SQLSTATE ${code})`
 }

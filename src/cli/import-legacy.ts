@@ -46,10 +46,8 @@ try {
     target = await openTarget(config)
     let stopping = false
     process.on('SIGINT', () => {
-      // A second Ctrl-C does not wait: the batch in flight is rolled back with its connection.
-      if (stopping) process.exit(130)
       stopping = true
-      process.stderr.write('\nstopping after the current batch (Ctrl-C again to stop at once)\n')
+      process.stderr.write('\nstopping after the current batch\n')
     })
     const bar = progress({ stream: process.stderr, unit: 'rows' })
     const report = await importLegacyUsers({
@@ -138,7 +136,7 @@ function sourceProblem (error: unknown, url: string, where: string): string {
       return `FROM: nothing answers at ${host} (connection refused)`
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `FROM: the host of ${host} is unknown`
+      return `FROM: the host ${new URL(url).hostname} is unknown`
     case '3D000':
       return `FROM: there is no database ${where}`
     case '28000':
@@ -168,8 +166,9 @@ async function openTarget (config: Config): Promise<Database> {
     return db
   } catch (error) {
     await db.close()
-    if (error instanceof ImportRefused || config.databaseUrl === undefined) throw error
-    throw new ImportRefused(connectionProblem(error, config.databaseUrl) ?? (error as Error).message)
+    if (error instanceof ImportRefused) throw error
+    const problem = config.databaseUrl === undefined ? undefined : connectionProblem(error, config.databaseUrl)
+    throw new ImportRefused(problem ?? (error as Error).message)
   }
 }
 

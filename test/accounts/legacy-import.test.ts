@@ -2,9 +2,11 @@ import bcrypt from 'bcrypt'
 import pg from 'pg'
 import t from 'tap'
 import { importLegacyUsers, type ImportReport } from '../../src/accounts/legacy-import.js'
-import type { Database, Queryable } from '../../src/db/database.js'
+import { openDatabase, type Database, type Queryable } from '../../src/db/database.js'
+import { migrate } from '../../src/db/migrations.js'
 import { buildTestApp, resetData, signUp, testDatabase, type Test } from '../helper.js'
 import { EXPECTED_CONFLICTS, legacyDatabase, OLD_PASSWORDS } from '../legacy-database.js'
+import { databaseBehindSwitch, emptyPostgresDatabase } from '../support.js'
 
 const target = await testDatabase(t)
 const old = await legacyDatabase(t)
@@ -12,7 +14,7 @@ const IMPORT_TIME = new Date('2026-05-06T07:08:09.000Z')
 const IMPORTED_IDS = [1, 2, 3, 13, 16, 40]
 
 /** Runs the import as the command does: the old database in one read-only snapshot. */
-async function runImport (t: Test, options: { dryRun?: boolean, batchSize?: number, shouldStop?: () => boolean } = {}): Promise<ImportReport> {
+async function runImport (t: Test, options: { dryRun?: boolean, batchSize?: number, shouldStop?: () => boolean, into?: Database } = {}): Promise<ImportReport> {
   const client = new pg.Client({ connectionString: old.url })
   await client.connect()
   t.teardown(async () => await client.end())
@@ -25,7 +27,7 @@ async function runImport (t: Test, options: { dryRun?: boolean, batchSize?: numb
   }
   try {
     return await importLegacyUsers({
-      source, target, dryRun: options.dryRun ?? false, batchSize: options.batchSize ?? 5, importTime: IMPORT_TIME, shouldStop: options.shouldStop
+      source, target: options.into ?? target, dryRun: options.dryRun ?? false, batchSize: options.batchSize ?? 5, importTime: IMPORT_TIME, shouldStop: options.shouldStop
     })
   } finally {
     await client.query('COMMIT')
@@ -45,8 +47,8 @@ async function counts (): Promise<Record<string, number>> {
 }
 
 const FIRST_RUN = {
-  total: 17,
-  read: 17,
+  total: 18,
+  read: 18,
   imported: 6,
   updated: 0,
   unchanged: 0,
@@ -70,7 +72,7 @@ t.test('a dry run writes nothing and reports what the real run then does', async
 
   const real = await runImport(t)
   t.same(real, { ...FIRST_RUN, dryRun: false })
-  t.same(await counts(), { users: 6, genetic_profiles: 3, legacy_import_conflicts: 11, legacy_import_state: 17 })
+  t.same(await counts(), { users: 6, genetic_profiles: 3, legacy_import_conflicts: 12, legacy_import_state: 18 })
 })
 
 t.test('each old row becomes the same user, or a conflict kept whole', async (t) => {
@@ -159,17 +161,17 @@ t.test('a signup after the import gets an id after the largest', async (t) => {
 t.test('a second run imports what is new or changed, nothing twice', async (t) => {
   await runImport(t)
   const before = await counts()
-  t.same(await runImport(t), { ...FIRST_RUN, dryRun: false, imported: 0, unchanged: 17, conflicts: [], createdFromModified: 0, createdFromImportTime: 0, modifiedFilled: 0 })
+  t.same(await runImport(t), { ...FIRST_RUN, dryRun: false, imported: 0, unchanged: 18, conflicts: [], createdFromModified: 0, createdFromImportTime: 0, modifiedFilled: 0 })
   t.same(await counts(), before, 'an unchanged table changes nothing')
 
   await old.client.query('UPDATE "user" SET last_name = \'King\', modified_at = \'2021-02-03 04:05:06\', genetic_result = NULL, policy = NULL WHERE id = 1')
   await old.client.query('UPDATE "user" SET email = \'fixed@example.org\', modified_at = \'2021-02-03 04:05:06\' WHERE id = 12')
   await old.insert([{ ...old.rows[0], id: 41, email: 'new@example.org', policy: null, genetic_result: null }])
   const third = await runImport(t)
-  t.match(third, { read: 18, imported: 2, updated: 1, unchanged: 15, conflicts: [] })
+  t.match(third, { read: 19, imported: 2, updated: 1, unchanged: 16, conflicts: [] })
   t.same((await target.query('SELECT id, last_name FROM users WHERE id IN (1, 12, 41) ORDER BY id')).rows,
     [{ id: 1, last_name: 'King' }, { id: 12, last_name: 'Customer12' }, { id: 41, last_name: 'Lovelace' }])
-  t.same(await counts(), { users: 8, genetic_profiles: 2, legacy_import_conflicts: 10, legacy_import_state: 18 },
+  t.same(await counts(), { users: 8, genetic_profiles: 2, legacy_import_conflicts: 11, legacy_import_state: 19 },
     'the fixed row left the conflicts; the old row without health data took the profile away')
 
   // Changed here (an admin corrected the name) and in the old service: nothing is guessed.
@@ -203,7 +205,22 @@ t.test('a stopped run resumes where it stopped, without duplicates', async (t) =
   t.match(stopped, { read: 4, stopped: true, imported: 3 })
   t.same(await count(target, 'legacy_import_state'), 4, 'the first batch is committed')
   const resumed = await runImport(t, { batchSize: 4 })
-  t.match(resumed, { read: 17, unchanged: 4, imported: 3, stopped: false })
+  t.match(resumed, { read: 18, unchanged: 4, imported: 3, stopped: false })
   t.same((await target.query('SELECT id FROM users ORDER BY id')).rows.map((r) => r.id), IMPORTED_IDS)
-  t.same(await count(target, 'legacy_import_conflicts'), 11)
+  t.same(await count(target, 'legacy_import_conflicts'), 12)
+})
+
+t.test('a connection to the target lost mid-batch stops the run with the error; the next run resumes', async (t) => {
+  const url = await emptyPostgresDatabase(t)
+  const setup = await openDatabase({ url })
+  await migrate(setup)
+  await setup.close()
+  const link = await databaseBehindSwitch(t, url)
+  const db = await openDatabase({ url: link.url, connectionTimeoutMs: 30_000 })
+  t.teardown(async () => await db.close())
+  const cut = link.cutWhenSent(/INSERT INTO users/)
+  await t.rejects(runImport(t, { into: db, batchSize: 4 }), /Connection terminated/)
+  await cut
+  t.same(await count(db, 'users'), 0, 'the batch was rolled back')
+  t.match(await runImport(t, { into: db, batchSize: 4 }), { imported: 6, conflicts: EXPECTED_CONFLICTS })
 })

@@ -50,7 +50,7 @@ function expectedReport (header: string, counts: { imported: number, unchanged: 
   const { imported, unchanged, conflicts, created, modified } = counts
   return [
     header,
-    '  old rows read        17 of 17',
+    '  old rows read        18 of 18',
     `  imported             ${imported} new users`,
     '  updated              0 users whose old row changed since the last run',
     `  unchanged            ${unchanged} rows the same as at an earlier run (imported or refused then)`,
@@ -70,7 +70,7 @@ for (const [name, makeTarget] of [['embedded', embeddedTarget], ['PostgreSQL', p
     const dry = importLegacy(target, ['--dry-run'])
     t.equal(dry.status, 0, dry.stderr)
     t.equal(dry.stdout, expectedReport(`import from ${WHERE}, a dry run: nothing was written`, FIRST))
-    t.match(dry.stderr, /^17 of 17 rows \(100\.0 %\), \d+ rows\/s, 0 s left\n$/, 'a plain progress line when not on a terminal')
+    t.match(dry.stderr, /^18 of 18 rows \(100\.0 %\), \d+ rows\/s, 0 s left\n$/, 'a plain progress line when not on a terminal')
     t.same(await ids(target), [], 'the dry run wrote nothing')
     t.same(await inspect(target, async (db) => (await db.query('SELECT count(*)::integer AS n FROM audit_log')).rows), [{ n: 0 }])
 
@@ -80,7 +80,7 @@ for (const [name, makeTarget] of [['embedded', embeddedTarget], ['PostgreSQL', p
     t.same(await ids(target), IMPORTED_IDS)
 
     const again = importLegacy(target)
-    t.equal(again.stdout, expectedReport(`import from ${WHERE}`, { imported: 0, unchanged: 17, conflicts: [], created: [0, 0], modified: 0 }))
+    t.equal(again.stdout, expectedReport(`import from ${WHERE}`, { imported: 0, unchanged: 18, conflicts: [], created: [0, 0], modified: 0 }))
     t.same(await ids(target), IMPORTED_IDS, 'nothing twice')
 
     await inspect(target, async (db) => {
@@ -90,13 +90,13 @@ for (const [name, makeTarget] of [['embedded', embeddedTarget], ['PostgreSQL', p
           actor_id: null,
           action: 'legacy.import',
           target_id: null,
-          fields: ['read=17', 'imported=6', 'updated=0', 'unchanged=0', 'conflicts=11', 'created_at_from_modified_at=1', 'created_at_from_import_time=1', 'modified_at_filled=2']
+          fields: ['read=18', 'imported=6', 'updated=0', 'unchanged=0', 'conflicts=12', 'created_at_from_modified_at=1', 'created_at_from_import_time=1', 'modified_at_filled=2']
         },
         {
           actor_id: null,
           action: 'legacy.import',
           target_id: null,
-          fields: ['read=17', 'imported=0', 'updated=0', 'unchanged=17', 'conflicts=0', 'created_at_from_modified_at=0', 'created_at_from_import_time=0', 'modified_at_filled=0']
+          fields: ['read=18', 'imported=0', 'updated=0', 'unchanged=18', 'conflicts=0', 'created_at_from_modified_at=0', 'created_at_from_import_time=0', 'modified_at_filled=0']
         }
       ], 'one entry per real run, with its counts')
       const app = await buildTestApp(t, db, { BCRYPT_COST: '5' })
@@ -111,7 +111,7 @@ for (const [name, makeTarget] of [['embedded', embeddedTarget], ['PostgreSQL', p
 t.test('killed after its first batch, the run resumes without duplicates', async (t) => {
   const target = await postgresTarget(t)
   const first = startCli(t, SCRIPT, ['--from', old.url, '--batch-size', '3'], { env: { ...target } })
-  await first.waitFor('stderr', (text) => /^3 of 17 rows/m.test(text))
+  await first.waitFor('stderr', (text) => /^3 of 18 rows/m.test(text))
   first.child.kill('SIGKILL')
   t.same(await first.closed, { code: null, signal: 'SIGKILL' })
   const committed = await ids(target)
@@ -128,11 +128,11 @@ t.test('killed after its first batch, the run resumes without duplicates', async
 t.test('Ctrl-C stops after the current batch, cleanly, and the next run goes on', async (t) => {
   const target = await postgresTarget(t)
   const run = startCli(t, SCRIPT, ['--from', old.url, '--batch-size', '1'], { env: { ...target } })
-  await run.waitFor('stderr', (text) => /^1 of 17 rows/m.test(text))
+  await run.waitFor('stderr', (text) => /^1 of 18 rows/m.test(text))
   run.child.kill('SIGINT')
   t.same(await run.closed, { code: 130, signal: null })
   t.match(run.output.stderr, /stopping after the current batch/)
-  t.match(run.output.stdout, new RegExp(`^import from ${WHERE}, stopped: run it again to go on\n {2}old rows read {8}\\d+ of 17\n`))
+  t.match(run.output.stdout, new RegExp(`^import from ${WHERE}, stopped: run it again to go on\n {2}old rows read {8}\\d+ of 18\n`))
   const rest = importLegacy(target, ['--batch-size', '1'])
   t.equal(rest.status, 0, rest.stderr)
   t.same(await ids(target), IMPORTED_IDS)
