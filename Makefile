@@ -70,7 +70,8 @@ test-all: install
 SAME_ON_EVERY_DATABASE := test/config.test.ts test/http/cursor.test.ts test/accounts/passwords.test.ts test/db/tables.test.ts \
 	test/db/database.test.ts test/db/migrations.test.ts test/plugins/app/database.test.ts test/outage.test.ts \
 	test/instances.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
-	test/cli/migrate.test.ts test/cli/openapi.test.ts
+	test/cli/migrate.test.ts test/cli/openapi.test.ts \
+	test/cli/import-legacy.test.ts test/cli/import-legacy-faults.test.ts test/cli/progress.test.ts
 
 ## test-postgres: the rest of the suite again on PostgreSQL (TEST_DATABASE_URL, else the local server), without
 ## coverage (`make test-all` measures it); CI runs both
