@@ -12,11 +12,6 @@ export interface NewImportConflict {
   geneticResult: string | null
 }
 
-export interface ImportConflict {
-  old_id: number
-  reason: string
-}
-
 export function legacyImportConflictsTable (db: Queryable) {
   return {
     /** Records the conflicts, replacing an earlier record of the same old row. */
@@ -36,11 +31,6 @@ export function legacyImportConflictsTable (db: Queryable) {
     async clear (oldIds: number[]): Promise<void> {
       if (oldIds.length === 0) return
       await db.query('DELETE FROM legacy_import_conflicts WHERE old_id = ANY($1::integer[])', [oldIds])
-    },
-
-    async list (): Promise<ImportConflict[]> {
-      const { rows } = await db.query<ImportConflict>('SELECT old_id, reason FROM legacy_import_conflicts ORDER BY old_id')
-      return rows
     }
   }
 }
