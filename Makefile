@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
+.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy bench bench-timing bench-import clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -70,7 +70,8 @@ test-all: install
 SAME_ON_EVERY_DATABASE := test/config.test.ts test/http/cursor.test.ts test/accounts/passwords.test.ts test/db/tables.test.ts \
 	test/db/database.test.ts test/db/migrations.test.ts test/plugins/app/database.test.ts test/outage.test.ts \
 	test/instances.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
-	test/cli/migrate.test.ts test/cli/openapi.test.ts
+	test/cli/migrate.test.ts test/cli/openapi.test.ts \
+	test/cli/import-legacy.test.ts test/cli/import-legacy-faults.test.ts test/cli/progress.test.ts
 
 # What CI runs again on the other LTS lines of Node.js: the API's behaviour through HTTP, where
 # a change in Node.js (its HTTP parser, crypto, fetch, timers) would show. The whole suite three
@@ -102,6 +103,11 @@ typecheck: install
 ## admin: make an existing user an admin (`make admin EMAIL=…`), or demote one (`ROLE=user`)
 admin: build
 	node dist/cli/admin.js --email "$(EMAIL)" --role "$(or $(ROLE),admin)"
+
+## import-legacy: bring the old service's customers over from its PostgreSQL database (`FROM=postgres://…`), read-only;
+## `DRY_RUN=1` writes nothing and prints the same report (see README, Moving from the old service)
+import-legacy: build
+	node --max-semi-space-size=2 --max-old-space-size=128 dist/cli/import-legacy.js --from "$(FROM)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
 
 ## openapi: regenerate openapi/openapi.json from the route schemas
 openapi: build
@@ -136,6 +142,12 @@ bench: build
 ## bench-timing: do a failed login and a password-reset request take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install
 	npx tsx bench/login-timing.ts $(if $(LOGINS),--logins $(LOGINS))
+
+## bench-import: ROWS old rows (1 000 000) generated into a scratch old-schema database and imported by the production
+## build into a scratch target, both on DATABASE_URL's server (or the local one) and dropped; prints the time and the peak
+## RSS against their targets (< 2 min, < 200 MB) and writes bench/results-import.md. Not part of any test run
+bench-import: build
+	npx tsx bench/import.ts
 
 clean:
 	rm -rf dist coverage .tap test-results node_modules/.cache/dna-api

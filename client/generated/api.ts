@@ -73,7 +73,7 @@ export interface paths {
         put?: never;
         /**
          * Log in
-         * @description Unknown email and wrong password get the same 401. After LOGIN_MAX_FAILURES (3) consecutive failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every attempt gets 429 with Retry-After, even with the right password. A successful login resets the count. An account with two-factor authentication on answers the right password with an `MfaChallenge` (`mfa_required: true`, an `mfa_token`, no `jwt_token`): the login completes at POST /api/v1/users/login/mfa, and until then the failure count stands.
+         * @description Unknown email and wrong password get the same 401. After LOGIN_MAX_FAILURES (3) consecutive failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every attempt gets 429 with Retry-After, even with the right password. A successful login resets the count, and makes the password hash again at BCRYPT_COST when it was made at a lower cost. An account with two-factor authentication on answers the right password with an `MfaChallenge` (`mfa_required: true`, an `mfa_token`, no `jwt_token`): the login completes at POST /api/v1/users/login/mfa, and until then the failure count stands.
          */
         post: operations["login"];
         delete?: never;
@@ -661,10 +661,10 @@ export interface components {
             /** @description Who acted; null for the command line (`make admin`) */
             actor_id: number | null;
             /** @enum {string} */
-            action: "user.read" | "users.list" | "user.update" | "user.delete" | "genetics.update";
+            action: "user.read" | "users.list" | "user.update" | "user.delete" | "genetics.update" | "legacy.import";
             /** @description The user acted upon; null for a list */
             target_id: number | null;
-            /** @description Names of the fields changed (never their values) */
+            /** @description Names of the fields changed (never their values); for `legacy.import`, the counts of the run as `name=n` */
             fields: string[];
             /** @description The actor's name as it is now; null for the command line or an account deleted since */
             actor_name: string | null;

@@ -44,6 +44,16 @@ export interface Passwords {
    * unknown email costs as much time as a wrong password and timing does not reveal accounts.
    */
   verify: (password: string, hash: string | undefined) => Promise<boolean>
+  /** Whether `hash` was made at a lower cost than today's: after a successful login it is made again. */
+  needsRehash: (hash: string) => boolean
+}
+
+/**
+ * `$2y$` (PHP's name for the corrected algorithm) is the same hash as `$2b$`, but the bcrypt
+ * package refuses it: a `$2y$` hash from the old service would never match.
+ */
+export function comparableHash (hash: string): string {
+  return hash.startsWith('$2y$') ? `$2b$${hash.slice(4)}` : hash
 }
 
 /** Runs at most `limit` of the works given to it at once; the others wait their turn, in order. */
@@ -82,8 +92,9 @@ export async function passwordHasher (cost: number, concurrency = availableParal
     async verify (password, hash) {
       // bcrypt ignores bytes past 72: a longer password would match the hash of its prefix.
       const tooLong = Buffer.byteLength(password) > MAX_PASSWORD_BYTES
-      const matches = await limited(async () => await bcrypt.compare(password, hash ?? dummyHash))
+      const matches = await limited(async () => await bcrypt.compare(password, comparableHash(hash ?? dummyHash)))
       return matches && hash !== undefined && !tooLong
-    }
+    },
+    needsRehash: (hash) => bcrypt.getRounds(comparableHash(hash)) < cost
   }
 }

@@ -9,9 +9,8 @@ export function cleanName (name: string): string {
 }
 
 export function checkDob (dob: string, field = 'body/dob'): string {
-  const today = new Date().toISOString().slice(0, 10)
-  if (dob > today) throw badRequest(`${field} must not be in the future`)
-  if (dob < EARLIEST_DOB) throw badRequest(`${field} must be on or after ${EARLIEST_DOB}`)
+  const problem = dobProblem(dob, field)
+  if (problem !== undefined) throw badRequest(problem)
   return dob
 }
 
@@ -22,4 +21,12 @@ export function profileChanges (body: { first_name?: string, last_name?: string,
     lastName: body.last_name === undefined ? undefined : cleanName(body.last_name),
     dob: body.dob === undefined ? undefined : checkDob(body.dob)
   }
+}
+
+/** Why a date of birth (YYYY-MM-DD) is refused, naming `field`; undefined when it is acceptable. */
+export function dobProblem (dob: string, field: string): string | undefined {
+  const today = new Date().toISOString().slice(0, 10)
+  if (dob > today) return `${field} must not be in the future`
+  if (dob < EARLIEST_DOB) return `${field} must be on or after ${EARLIEST_DOB}`
+  return undefined
 }

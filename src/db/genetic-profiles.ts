@@ -21,6 +21,15 @@ export interface GeneticProfileChange {
   updatedBy: { id: number, name: string } | null
 }
 
+/** A profile brought over from the old service, its values as stored (see accounts/health-data.ts). */
+export interface ImportedProfile {
+  userId: number
+  policy: string | null
+  /** JSON text of an object. */
+  geneticResult: string | null
+  updatedAt: string
+}
+
 export function geneticProfilesTable (db: Queryable) {
   return {
     /** Creates or replaces the profile of `userId`, recording who wrote it. UserMissing when there is no such user. */
@@ -73,6 +82,24 @@ export function geneticProfilesTable (db: Queryable) {
       if (rows.length === 0) return undefined
       const { version, updatedAt, updaterId, updaterName } = rows[0]
       return { version, updatedAt, updatedBy: updaterId === null ? null : { id: updaterId, name: updaterName as string } }
+    },
+
+    /** Creates or replaces imported profiles in one statement; no admin wrote them. */
+    async importMany (profiles: ImportedProfile[]): Promise<void> {
+      if (profiles.length === 0) return
+      await db.query(
+        `INSERT INTO genetic_profiles (user_id, policy, genetic_result, updated_by, updated_at)
+         SELECT user_id, policy, genetic_result::jsonb, NULL, updated_at
+           FROM unnest($1::integer[], $2::text[], $3::text[], $4::timestamptz[]) AS i (user_id, policy, genetic_result, updated_at)
+         ON CONFLICT (user_id) DO UPDATE SET
+           policy = excluded.policy, genetic_result = excluded.genetic_result, updated_by = NULL, updated_at = excluded.updated_at`,
+        [profiles.map((p) => p.userId), profiles.map((p) => p.policy), profiles.map((p) => p.geneticResult), profiles.map((p) => p.updatedAt)])
+    },
+
+    /** Removes the profiles of these users (an old row changed to hold no health data). */
+    async removeMany (userIds: number[]): Promise<void> {
+      if (userIds.length === 0) return
+      await db.query('DELETE FROM genetic_profiles WHERE user_id = ANY($1::integer[])', [userIds])
     }
   }
 }

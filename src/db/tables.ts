@@ -4,6 +4,8 @@ import { emailTokensTable } from './email-tokens.js'
 import { geneticProfilesTable } from './genetic-profiles.js'
 import { knownDevicesTable } from './known-devices.js'
 import { mfaChallengesTable } from './mfa-challenges.js'
+import { legacyImportConflictsTable } from './legacy-import-conflicts.js'
+import { legacyImportStateTable } from './legacy-import-state.js'
 import { outboxTable } from './outbox.js'
 import { rateLimitsTable } from './rate-limits.js'
 import { recoveryCodesTable } from './recovery-codes.js'
@@ -26,7 +28,9 @@ export function tables (db: Queryable) {
     totpFactors: totpFactorsTable(db),
     recoveryCodes: recoveryCodesTable(db),
     mfaChallenges: mfaChallengesTable(db),
-    knownDevices: knownDevicesTable(db)
+    knownDevices: knownDevicesTable(db),
+    legacyImportState: legacyImportStateTable(db),
+    legacyImportConflicts: legacyImportConflictsTable(db)
   }
 }
 

@@ -38,6 +38,27 @@ export interface UserWithHash {
   passwordHash: string
 }
 
+/** A user brought over from the old service, as it is written: same id, hash and timestamps. */
+export interface ImportedUser {
+  id: number
+  email: string
+  passwordHash: string
+  firstName: string
+  lastName: string
+  dob: string
+  /** ISO 8601 with a zone. */
+  createdAt: string
+  modifiedAt: string
+}
+
+/** What the import needs to know of an account already here with one of its ids or emails. */
+export interface ImportTarget {
+  id: number
+  email_folded: string
+  /** Changed in this service since the import wrote it (or never written by the import). */
+  changed_here: boolean
+}
+
 export function usersTable (db: Queryable) {
   return {
     /** Creates a user; EmailTaken when the email is taken in any spelling that folds to the same. */
@@ -175,6 +196,70 @@ export function usersTable (db: Queryable) {
     async remove (id: number): Promise<boolean> {
       const { rowCount } = await db.query('DELETE FROM users WHERE id = $1', [id])
       return rowCount > 0
+    },
+
+    /**
+     * A hash made again at today's cost, unless the password changed meanwhile (the hash is then
+     * no longer `oldHash`). Not a change of the account: modified_at stays.
+     */
+    async replaceHash (id: number, oldHash: string, newHash: string): Promise<void> {
+      await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, oldHash, newHash])
+    },
+
+    /** The accounts that hold one of these ids or folded emails, and whether they changed since the import wrote them. */
+    async findForImport (ids: number[], foldedEmails: string[]): Promise<ImportTarget[]> {
+      const { rows } = await db.query<ImportTarget>(
+        `SELECT u.id, u.email_folded,
+                s.old_id IS NULL OR s.outcome <> 'imported' OR u.modified_at IS DISTINCT FROM s.written_at
+                  OR coalesce(g.updated_at <> s.written_at, false) AS changed_here
+           FROM users u
+           LEFT JOIN genetic_profiles g ON g.user_id = u.id
+           LEFT JOIN legacy_import_state s ON s.old_id = u.id
+          -- Two index lookups: with OR, PostgreSQL would read the whole table.
+          WHERE u.id IN (SELECT id FROM users WHERE id = ANY($1::integer[])
+                         UNION SELECT id FROM users WHERE email_folded = ANY($2::text[]))`, [ids, foldedEmails])
+      return rows
+    },
+
+    /** Inserts imported users in one statement, keeping their ids; unverified. */
+    async importMany (users: ImportedUser[]): Promise<void> {
+      if (users.length === 0) return
+      await db.query(
+        `INSERT INTO users (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at, email_verified)
+         OVERRIDING SYSTEM VALUE
+         SELECT id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at, false
+           FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::timestamptz[], $9::timestamptz[])
+             AS i (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at)`,
+        importColumns(users))
+    },
+
+    /** Overwrites earlier imports with their old rows' new content; a new address is not verified. */
+    async updateImported (users: ImportedUser[]): Promise<void> {
+      if (users.length === 0) return
+      await db.query(
+        `UPDATE users u SET
+           email = i.email,
+           email_verified = u.email_verified AND u.email_folded = i.email_folded,
+           email_folded = i.email_folded,
+           password_hash = i.password_hash, first_name = i.first_name, last_name = i.last_name, dob = i.dob,
+           created_at = i.created_at, modified_at = i.modified_at
+           FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::timestamptz[], $9::timestamptz[])
+             AS i (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at)
+          WHERE u.id = i.id`,
+        importColumns(users))
+    },
+
+    /** New accounts get ids after the largest there is (imported ids were given, not drawn). */
+    async continueIdsAfterLargest (): Promise<void> {
+      await db.query(
+        `SELECT setval(seq, greatest((SELECT max(id) FROM users), coalesce(pg_sequence_last_value(seq), 1)))
+           FROM CAST(pg_get_serial_sequence('users', 'id') AS regclass) AS seq`)
     }
   }
+}
+
+function importColumns (users: ImportedUser[]): unknown[] {
+  return [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => foldEmail(u.email)), users.map((u) => u.passwordHash),
+    users.map((u) => u.firstName), users.map((u) => u.lastName), users.map((u) => u.dob), users.map((u) => u.createdAt),
+    users.map((u) => u.modifiedAt)]
 }

@@ -77,7 +77,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Log in',
       description: 'Unknown email and wrong password get the same 401. After LOGIN_MAX_FAILURES (3) consecutive ' +
         'failures for one account from one IP address, that pair is locked for LOGIN_LOCK_SECONDS (900): every ' +
-        'attempt gets 429 with Retry-After, even with the right password. A successful login resets the count. ' +
+        'attempt gets 429 with Retry-After, even with the right password. A successful login resets the count, and ' +
+        'makes the password hash again at BCRYPT_COST when it was made at a lower cost. ' +
         'An account with two-factor authentication on answers the right password with an `MfaChallenge` ' +
         '(`mfa_required: true`, an `mfa_token`, no `jwt_token`): the login completes at POST /api/v1/users/login/mfa, ' +
         'and until then the failure count stands.',
@@ -101,6 +102,11 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     if (found === undefined || !valid) throw unauthorized('invalid credentials')
 
     const { user } = found
+    // A hash made at a lower cost (an imported account, or BCRYPT_COST raised) is made again now,
+    // the one moment the password is known.
+    if (app.passwords.needsRehash(found.passwordHash)) {
+      await app.data.users.replaceHash(user.id, found.passwordHash, await app.passwords.hash(password))
+    }
     if (user.mfa_enabled) {
       // Half a login: this attempt is not a failure, but the streak before it stands until the code.
       await app.loginLockout.forgive(request)

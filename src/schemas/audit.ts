@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Nullable, PageCursor, PageLimit, StringEnum } from './common.js'
 
 /** Every kind of entry the log holds; the data layer writes only these. */
-export const AUDIT_ACTIONS = ['user.read', 'users.list', 'user.update', 'user.delete', 'genetics.update'] as const
+export const AUDIT_ACTIONS = ['user.read', 'users.list', 'user.update', 'user.delete', 'genetics.update', 'legacy.import'] as const
 export type AuditAction = typeof AUDIT_ACTIONS[number]
 
 export const AuditQuery = Type.Object({
@@ -20,7 +20,7 @@ export const AuditEntry = Type.Object({
   actor_id: Nullable(Type.Integer({ description: 'Who acted; null for the command line (`make admin`)' })),
   action: StringEnum(AUDIT_ACTIONS),
   target_id: Nullable(Type.Integer({ description: 'The user acted upon; null for a list' })),
-  fields: Type.Array(Type.String(), { description: 'Names of the fields changed (never their values)' }),
+  fields: Type.Array(Type.String(), { description: 'Names of the fields changed (never their values); for `legacy.import`, the counts of the run as `name=n`' }),
   actor_name: Nullable(Type.String({ description: 'The actor\'s name as it is now; null for the command line or an account deleted since' })),
   target_name: Nullable(Type.String({ description: 'The target\'s name as it is now; null for a list or an account deleted since' }))
 }, { $id: 'AuditEntry', title: 'AuditEntry', additionalProperties: false })

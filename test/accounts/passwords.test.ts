@@ -1,3 +1,4 @@
+import bcrypt from 'bcrypt'
 import t from 'tap'
 import { concurrencyLimit, passwordHasher, passwordProblem } from '../../src/accounts/passwords.js'
 
@@ -24,6 +25,21 @@ t.test('hashing and verifying, with the 72-byte limit enforced', async (t) => {
   const long = 'x'.repeat(72)
   const longHash = await passwords.hash(long)
   t.equal(await passwords.verify(`${long}y`, longHash), false, 'bcrypt would have ignored the 73rd byte')
+})
+
+t.test('old hashes: $2a$, $2b$ and $2y$ verify, and a lower cost than today\'s asks to be made again', async (t) => {
+  const passwords = await passwordHasher(5)
+  const made = await bcrypt.hash('violet-Harbor-93-kettle', 4)
+  t.match(made, /^\$2b\$04\$/)
+  for (const prefix of ['$2a$', '$2b$', '$2y$']) {
+    const hash = `${prefix}${made.slice(4)}`
+    t.equal(await passwords.verify('violet-Harbor-93-kettle', hash), true, `${prefix} matches`)
+    t.equal(await passwords.verify('violet-Harbor-93-kettlE', hash), false, `${prefix} refuses a wrong password`)
+    t.equal(passwords.needsRehash(hash), true, `${prefix} at cost 4 is below 5`)
+  }
+  t.equal(await bcrypt.compare('violet-Harbor-93-kettle', `$2y$${made.slice(4)}`), false, 'the bcrypt package alone refuses $2y$')
+  t.equal(passwords.needsRehash(await passwords.hash('violet-Harbor-93-kettle')), false, 'a hash at today\'s cost is kept')
+  t.equal(passwords.needsRehash(await bcrypt.hash('violet-Harbor-93-kettle', 6)), false, 'a higher cost too')
 })
 
 t.test('hashes beyond the limit wait their turn, and each gets its own answer', async (t) => {

@@ -1,0 +1,2 @@
+DROP TABLE legacy_import_conflicts;
+DROP TABLE legacy_import_state;
