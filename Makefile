@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
+.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin rotate-keys audit-verify bench bench-timing bench-rotate clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -92,6 +92,15 @@ typecheck: install
 ## admin: make an existing user an admin (`make admin EMAIL=…`), or demote one (`ROLE=user`)
 admin: build
 	node dist/cli/admin.js --email "$(EMAIL)" --role "$(or $(ROLE),admin)"
+
+## rotate-keys: re-encrypt every stored health value under the current key of DATA_KEYS, in batches, while the
+## service serves (`BATCH=n`, 1000); `CHECK=1` only counts the values under each key id; `DECRYPT=1` stores them as plaintext
+rotate-keys: build
+	node dist/cli/rotate-keys.js $(if $(CHECK),--check) $(if $(DECRYPT),--decrypt) $(if $(BATCH),--batch $(BATCH))
+
+## audit-verify: check the audit log's hash chain; exit 1 naming the first broken entry
+audit-verify: build
+	node dist/cli/audit-verify.js $(if $(BATCH),--batch $(BATCH))
 
 ## openapi: regenerate openapi/openapi.json from the route schemas
 openapi: build

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import pg from 'pg'
-import { TEST_SECRET, type Test } from './helper.js'
+import { TEST_DATA_KEYS, TEST_SECRET, type Test } from './helper.js'
 
 /** The PostgreSQL server of the suite: TEST_DATABASE_URL, or the local one CI always runs. */
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -183,6 +183,7 @@ export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS
     DATABASE_STATEMENT_TIMEOUT_MS: '',
     DATABASE_POOL_SIZE: '',
     JWT_SECRET: TEST_SECRET,
+    DATA_KEYS: TEST_DATA_KEYS,
     JWT_TTL: '',
     JWT_REMEMBER_TTL: '',
     BCRYPT_COST: '4',

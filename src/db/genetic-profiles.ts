@@ -1,6 +1,7 @@
 // The genetic_profiles table: policy number and genetic results, written by admins only.
 import { notFound } from '../http/errors.js'
 import type { Queryable } from './database.js'
+import { cipherOf, seal } from './health-data.js'
 
 export interface GeneticProfile {
   policy: string
@@ -9,15 +10,19 @@ export interface GeneticProfile {
 
 export function geneticProfilesTable (db: Queryable) {
   return {
-    /** Creates or replaces the profile of `userId`, recording who wrote it. 404 when there is no such user. */
+    /** Creates or replaces the profile of `userId`, encrypted, recording who wrote it. 404 when there is no such user. */
     async put (userId: number, profile: GeneticProfile, updatedBy: number): Promise<void> {
+      const policy = seal(cipherOf(db), profile.policy, userId)
+      const geneticResult = seal(cipherOf(db), JSON.stringify(profile.geneticResult), userId)
       try {
         await db.query(
-          `INSERT INTO genetic_profiles (user_id, policy, genetic_result, updated_by) VALUES ($1, $2, $3::jsonb, $4)
+          `INSERT INTO genetic_profiles (user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, updated_by)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (user_id) DO UPDATE SET
-             policy = excluded.policy, genetic_result = excluded.genetic_result,
+             policy = excluded.policy, policy_key_id = excluded.policy_key_id,
+             genetic_result = excluded.genetic_result, genetic_result_key_id = excluded.genetic_result_key_id,
              updated_by = excluded.updated_by, updated_at = now()`,
-          [userId, profile.policy, JSON.stringify(profile.geneticResult), updatedBy])
+          [userId, policy.value, policy.keyId, geneticResult.value, geneticResult.keyId, updatedBy])
       } catch (error) {
         // foreign_key_violation: the user does not exist (or was deleted meanwhile).
         if ((error as { code?: unknown }).code === '23503') throw notFound(`no user with id ${userId}`)

@@ -2,6 +2,7 @@
 import type { User } from '../schemas/user.js'
 import type { PreparedStatement, Queryable } from './database.js'
 import { USER_COLUMNS } from './users.js'
+import { openUser, type StoredUser } from './health-data.js'
 
 /** Made by every authenticated request: prepared, so that PostgreSQL plans it once per connection. */
 const FIND_USER: PreparedStatement = {
@@ -44,8 +45,8 @@ export function sessionsTable (db: Queryable) {
      * its user is gone.
      */
     async findUser (sessionId: string, userId: number): Promise<User | undefined> {
-      const { rows } = await db.query<User>(FIND_USER, [sessionId, userId])
-      return rows[0]
+      const { rows } = await db.query<StoredUser>(FIND_USER, [sessionId, userId])
+      return rows.length === 0 ? undefined : openUser(db, rows[0])
     },
 
     /** Whether the session began less than `seconds` ago (false when it is gone). */

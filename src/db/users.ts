@@ -5,10 +5,11 @@ import type { UserSummary } from '../schemas/admin.js'
 import type { User } from '../schemas/user.js'
 import type { Queryable } from './database.js'
 import { foldEmail } from './email-folding.js'
+import { openUser, type StoredUser } from './health-data.js'
 
-/** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`. */
+/** The columns of a User response, for a query over `users u LEFT JOIN genetic_profiles g`; openUser (health-data.ts) opens the health data. */
 export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
-  g.policy, g.genetic_result, u.created_at, u.modified_at`
+  g.policy, g.policy_key_id, g.genetic_result, g.genetic_result_key_id, u.created_at, u.modified_at`
 
 export interface NewUser {
   email: string
@@ -42,7 +43,7 @@ export function usersTable (db: Queryable) {
     /** Creates a user; 409 when the email is taken in any spelling that folds to the same. */
     async create (user: NewUser): Promise<User> {
       try {
-        const { rows } = await db.query<User>(
+        const { rows } = await db.query<StoredUser>(
           `WITH u AS (
              INSERT INTO users (email, email_folded, password_hash, first_name, last_name, dob)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -50,7 +51,7 @@ export function usersTable (db: Queryable) {
            )
            SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
           [user.email, foldEmail(user.email), user.passwordHash, user.firstName, user.lastName, user.dob])
-        return rows[0]
+        return openUser(db, rows[0])
       } catch (error) {
         throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
       }
@@ -58,13 +59,13 @@ export function usersTable (db: Queryable) {
 
     /** For login: the user and their hash, in one query. */
     async findByEmailWithHash (email: string): Promise<UserWithHash | undefined> {
-      const { rows } = await db.query<User & { password_hash: string }>(
+      const { rows } = await db.query<StoredUser & { password_hash: string }>(
         `SELECT ${USER_COLUMNS}, u.password_hash
            FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id
           WHERE u.email_folded = $1`, [foldEmail(email)])
       if (rows.length === 0) return undefined
       const { password_hash: passwordHash, ...user } = rows[0]
-      return { user, passwordHash }
+      return { user: openUser(db, user), passwordHash }
     },
 
     async findPasswordHash (id: number): Promise<string | undefined> {
@@ -73,15 +74,15 @@ export function usersTable (db: Queryable) {
     },
 
     async findById (id: number): Promise<User | undefined> {
-      const { rows } = await db.query<User>(
+      const { rows } = await db.query<StoredUser>(
         `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN genetic_profiles g ON g.user_id = u.id WHERE u.id = $1`, [id])
-      return rows[0]
+      return rows.length === 0 ? undefined : openUser(db, rows[0])
     },
 
     /** Applies `changes` and returns the user as it now is; undefined when there is no such user. */
     async update (id: number, changes: UserChanges): Promise<User | undefined> {
       try {
-        const { rows } = await db.query<User>(
+        const { rows } = await db.query<StoredUser>(
           `WITH u AS (
              UPDATE users SET
                email = coalesce($2, email),
@@ -101,7 +102,7 @@ export function usersTable (db: Queryable) {
            SELECT ${USER_COLUMNS} FROM u LEFT JOIN genetic_profiles g ON g.user_id = u.id`,
           [id, changes.email, changes.passwordHash, changes.firstName, changes.lastName, changes.dob, changes.role,
             changes.email === undefined ? undefined : foldEmail(changes.email), changes.pendingEmail])
-        return rows[0]
+        return rows.length === 0 ? undefined : openUser(db, rows[0])
       } catch (error) {
         throw isUniqueViolation(error) ? conflict(EMAIL_TAKEN) : error
       }
