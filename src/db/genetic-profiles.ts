@@ -8,6 +8,14 @@ export interface GeneticProfile {
   geneticResult: Record<string, unknown>
 }
 
+export interface ProfileWrite {
+  updated_at: string
+  updated_by: number | null
+  updated_by_first_name: string | null
+  updated_by_last_name: string | null
+  updated_by_role: 'user' | 'admin' | null
+}
+
 export function geneticProfilesTable (db: Queryable) {
   return {
     /** Creates or replaces the profile of `userId`, encrypted, recording who wrote it. 404 when there is no such user. */
@@ -28,6 +36,15 @@ export function geneticProfilesTable (db: Queryable) {
         if ((error as { code?: unknown }).code === '23503') throw notFound(`no user with id ${userId}`)
         throw error
       }
+    },
+
+    /** When the profile was last written and by whom (that admin's name and role as they are now); undefined when there is none. */
+    async lastWrite (userId: number): Promise<ProfileWrite | undefined> {
+      const { rows } = await db.query<ProfileWrite>(
+        `SELECT g.updated_at, g.updated_by, u.first_name AS updated_by_first_name, u.last_name AS updated_by_last_name, u.role AS updated_by_role
+           FROM genetic_profiles g LEFT JOIN users u ON u.id = g.updated_by
+          WHERE g.user_id = $1`, [userId])
+      return rows[0]
     }
   }
 }

@@ -68,6 +68,13 @@ export function sessionsTable (db: Queryable) {
       await db.query('DELETE FROM sessions WHERE user_id = $1 AND ($2::uuid IS NULL OR id <> $2)', [userId, keepSessionId])
     },
 
+    /** The user's live sessions, oldest first: when each began and ends, never a token. */
+    async live (userId: number): Promise<Array<{ id: string, created_at: string, expires_at: string }>> {
+      const { rows } = await db.query<{ id: string, created_at: string, expires_at: string }>(
+        'SELECT id, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > now() ORDER BY created_at, id', [userId])
+      return rows
+    },
+
     async deleteExpired (): Promise<number> {
       const { rowCount } = await db.query('DELETE FROM sessions WHERE expires_at <= now()')
       return rowCount
