@@ -22,7 +22,7 @@ async function seed (db: Database): Promise<void> {
   await migrate(db)
   await db.query(`INSERT INTO users (email, email_folded, password_hash, first_name, last_name, dob)
                   VALUES ('ada@example.com', 'ada@example.com', 'x', 'Ada', 'Lovelace', '1990-04-17')`)
-  await db.query(`INSERT INTO genetic_profiles (user_id, policy, genetic_result) VALUES (1, 'POL-CLI-1', '{"BRCA1": "negative"}')`)
+  await db.query('INSERT INTO genetic_profiles (user_id, policy, genetic_result) VALUES (1, \'POL-CLI-1\', \'{"BRCA1": "negative"}\')')
   await db.query("INSERT INTO audit_log (actor_id, action, target_id) VALUES (NULL, 'user.update', 1), (NULL, 'user.read', 1)")
 }
 

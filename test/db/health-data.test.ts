@@ -15,7 +15,7 @@ const POLICY = 'POL-DISTINCTIVE-884213'
 const MARKER = 'rs-distinctive-771234'
 const GENETICS = { genetic_result: { marker: MARKER, BRCA1: 'negative-distinctive-5512' }, policy: POLICY }
 
-async function withGenetics (app: FastifyInstance, db: Database, adminToken: string, id: number, body = GENETICS): Promise<void> {
+async function withGenetics (app: FastifyInstance, db: Database, adminToken: string, id: number, body: Record<string, unknown> = GENETICS): Promise<void> {
   await db.query('UPDATE users SET email_verified = true WHERE id = $1', [id])
   const response = await app.inject({ method: 'PUT', url: `/api/v1/users/${id}/genetics`, headers: auth(adminToken), payload: body })
   t.equal(response.statusCode, 200, 'the admin attached the results')
