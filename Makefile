@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin rotate-keys audit-verify bench bench-timing bench-rotate clean
+.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin rotate-keys audit-verify bench bench-timing bench-health-data clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -131,6 +131,11 @@ client-check: install
 ## it out; every setting is in bench/README.md
 bench: build
 	npx tsx bench/run.ts
+
+## bench-health-data: GET /me on encrypted against plaintext profiles, and the rotation of VALUES (1000000) values while
+## the server serves; on a scratch PostgreSQL database like `make bench`; out of CI (see bench/README.md)
+bench-health-data: build
+	npx tsx bench/health-data.ts
 
 ## bench-timing: do a failed login and a password-reset request take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install

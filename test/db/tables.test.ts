@@ -3,9 +3,11 @@
 import t from 'tap'
 import type { Queryable } from '../../src/db/database.js'
 import { tables } from '../../src/db/tables.js'
+import { createDataCipher } from '../../src/db/data-cipher.js'
 
 const failure = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })
-const failing: Queryable = { query: async () => { throw failure } }
+const cipher = createDataCipher([{ id: 'k1', key: Buffer.alloc(32) }])
+const failing: Queryable = { query: async () => { throw failure }, cipher }
 const { users, geneticProfiles } = tables(failing)
 
 t.test('users: only a duplicate email becomes a 409', async (t) => {
@@ -17,4 +19,10 @@ t.test('users: only a duplicate email becomes a 409', async (t) => {
 
 t.test('genetic profiles: only a missing user becomes a 404', async (t) => {
   await t.rejects(geneticProfiles.put(1, { policy: 'P-1', geneticResult: {} }, 2), failure)
+})
+
+t.test('a connection without keys neither reads nor writes health data', async (t) => {
+  const noKeys: Queryable = { query: async () => ({ rows: [], rowCount: 0 }) }
+  await t.rejects(tables(noKeys).geneticProfiles.put(1, { policy: 'P-1', geneticResult: {} }, 2),
+    { message: 'this database connection has no data cipher (DATA_KEYS): it cannot read or write health data' })
 })
