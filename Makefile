@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy bench bench-timing bench-import clean
+.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy rotate-keys audit-verify bench bench-timing bench-import bench-health-data clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -109,6 +109,15 @@ admin: build
 import-legacy: build
 	node --max-semi-space-size=2 --max-old-space-size=128 dist/cli/import-legacy.js --from "$(FROM)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
 
+## rotate-keys: re-encrypt every stored health value under the current key of DATA_KEYS, in batches, while the
+## service serves (`BATCH=n`, 1000); `CHECK=1` only counts the values under each key id; `DECRYPT=1` stores them as plaintext
+rotate-keys: build
+	node dist/cli/rotate-keys.js $(if $(CHECK),--check) $(if $(DECRYPT),--decrypt) $(if $(BATCH),--batch $(BATCH))
+
+## audit-verify: check the audit log's hash chain; exit 1 naming the first broken entry
+audit-verify: build
+	node dist/cli/audit-verify.js $(if $(BATCH),--batch $(BATCH))
+
 ## openapi: regenerate openapi/openapi.json from the route schemas
 openapi: build
 	node dist/cli/openapi.js
@@ -138,6 +147,11 @@ client-check: install
 ## it out; every setting is in bench/README.md
 bench: build
 	npx tsx bench/run.ts
+
+## bench-health-data: GET /me on encrypted against plaintext profiles, and the rotation of VALUES (1000000) values while
+## the server serves; on a scratch PostgreSQL database like `make bench`; out of CI (see bench/README.md)
+bench-health-data: build
+	npx tsx bench/health-data.ts
 
 ## bench-timing: do a failed login and a password-reset request take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install

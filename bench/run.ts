@@ -87,6 +87,7 @@ try {
     NODE_ENV: 'production',
     DATABASE_URL: database.url,
     JWT_SECRET: jwtSecret,
+    DATA_KEYS: `bench:${randomBytes(32).toString('base64')}`,
     BCRYPT_COST: String(settings.bcryptCost),
     // Every login and signup here comes from 127.0.0.1: the per-IP limit would answer 429 after
     // 100 a minute. The lockout stays as configured: logins are successful ones, spread over

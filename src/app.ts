@@ -15,6 +15,7 @@ import { AdminUser, UserPage, UserSummary } from './schemas/users.js'
 import { AuditEntry, AuditPage } from './schemas/audit.js'
 import { CaptchaChallenge } from './schemas/captcha.js'
 import { Accepted } from './schemas/email.js'
+import { AccountExport } from './schemas/export.js'
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/app/error-handler.js'
 import gracefulClose from './plugins/app/graceful-close.js'
 import securityHeaders from './plugins/external/security-headers.js'
@@ -34,6 +35,7 @@ import pages from './plugins/external/pages.js'
 import healthRoutes from './routes/health.js'
 import authRoutes from './routes/auth.js'
 import meRoutes from './routes/me.js'
+import exportRoutes from './routes/export.js'
 import userRoutes from './routes/users.js'
 import auditRoutes from './routes/audit.js'
 import captchaRoutes from './routes/captcha.js'
@@ -92,7 +94,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   app.decorate('config', config)
   app.decorate('clock', options.clock ?? Date.now)
-  for (const schema of [ErrorResponse, User, TokenResponse, AdminUser, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted, MfaChallenge, TotpEnrolment, RecoveryCodes, Session, SessionList]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, AdminUser, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted, MfaChallenge, TotpEnrolment, RecoveryCodes, Session, SessionList, AccountExport]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -120,6 +122,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/v1/users' })
   await app.register(meRoutes, { prefix: '/api/v1/users/me' })
+  await app.register(exportRoutes, { prefix: '/api/v1/users/me/export' })
   await app.register(userRoutes, { prefix: '/api/v1/users' })
   await app.register(auditRoutes, { prefix: '/api/v1/audit' })
   await app.register(captchaRoutes, { prefix: '/api/v1/captcha' })

@@ -19,6 +19,8 @@ export interface Config {
   /** Connections each instance may open. */
   databasePoolSize: number
   jwtSecret: string
+  /** The keys that encrypt health data at rest, the current one first (`DATA_KEYS`). */
+  dataKeys: DataKey[]
   jwtTtl: number
   jwtRememberTtl: number
   bcryptCost: number
@@ -61,8 +63,13 @@ export const CONFIG_VARIABLES = [
   'JWT_SECRET', 'JWT_TTL', 'JWT_REMEMBER_TTL', 'BCRYPT_COST', 'LOGIN_MAX_FAILURES',
   'LOGIN_LOCK_SECONDS', 'AUTH_RATE_LIMIT', 'TRUST_PROXY', 'CORS_ORIGINS', 'LOG_LEVEL',
   'TLS_CERT_FILE', 'TLS_KEY_FILE', 'CAPTCHA', 'CAPTCHA_DIFFICULTY', 'MAX_EVENT_LOOP_DELAY_MS',
-  'REQUEST_TIMEOUT_MS', 'MAX_SESSIONS_PER_USER', 'ADMIN_MFA', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL'
+  'REQUEST_TIMEOUT_MS', 'MAX_SESSIONS_PER_USER', 'ADMIN_MFA', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'DATA_KEYS'
 ] as const
+/** A key of `DATA_KEYS`: its id, stored with every value it encrypts, and its 32 bytes (AES-256). */
+export interface DataKey {
+  id: string
+  key: Buffer
+}
 
 /** The value shipped in `.env.sample`; a production server must not run with it. */
 export const SAMPLE_JWT_SECRET = 'replace-me-with-at-least-32-random-bytes-0123456789'
@@ -111,6 +118,7 @@ export function loadConfig (env: Env = process.env): Config {
     databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 3_600_000),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     jwtSecret: jwtSecret(env, production, dataDir, warnings),
+    dataKeys: dataKeys(env, production, dataDir, warnings),
     jwtTtl: duration(env, 'JWT_TTL', 3600),
     jwtRememberTtl: duration(env, 'JWT_REMEMBER_TTL', 30 * 86400),
     bcryptCost: integer(env, 'BCRYPT_COST', 12, 4, 31),
@@ -230,6 +238,54 @@ function keptSecret (dataDir: string, warnings: string[]): string {
       'delete the file to have a new secret made, or set JWT_SECRET')
   }
   return kept
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
+/** 32 bytes in base64 or base64url, padded or not. */
+const KEY_BYTES = /^[A-Za-z0-9+/_-]{43}=?$/
+const DATA_KEYS_FORMAT = 'expected comma-separated id:key pairs, the current key first, each key 32 random bytes in base64 ' +
+  '(e.g. DATA_KEYS="k1:$(openssl rand -base64 32)"), ids of 1 to 32 letters, digits, - or _'
+
+/**
+ * DATA_KEYS, or in development and tests the key kept in DATA_DIR/data-keys (made on the first
+ * start). Unlike the JWT secret there is no fallback to a key for this process only: what it
+ * encrypted would be unreadable after a restart. Messages never show key material.
+ */
+function dataKeys (env: Env, production: boolean, dataDir: string, warnings: string[]): DataKey[] {
+  const raw = optional(env, 'DATA_KEYS')
+  if (raw !== undefined) return parseDataKeys(raw, 'DATA_KEYS')
+  if (production) throw new ConfigError('DATA_KEYS', `required in production: ${DATA_KEYS_FORMAT}`)
+  const file = dataKeysFile(dataDir)
+  if (!existsSync(file)) {
+    const made = `dev-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`
+    try {
+      mkdirSync(dataDir, { recursive: true })
+      writeFileSync(file, `${made}\n`, { mode: 0o600, flag: 'wx' })
+    } catch (error) {
+      throw new ConfigError('DATA_KEYS', `not set, and ${file} cannot be written (${(error as Error).message}): set DATA_KEYS, or make DATA_DIR writable`)
+    }
+    warnings.push(`DATA_KEYS is not set: made a key for the health data and saved it in ${file} (readable by this user only) ` +
+      'for later starts to reuse; production needs DATA_KEYS')
+  }
+  return parseDataKeys(readFileSync(file, 'utf8').trim(), `DATA_KEYS (not set, read from ${file})`)
+}
+
+/** Where a development server without DATA_KEYS keeps the key it made: losing it loses the health data it encrypted. */
+export const dataKeysFile = (dataDir: string): string => join(dataDir, 'data-keys')
+
+function parseDataKeys (raw: string, source: string): DataKey[] {
+  const keys: DataKey[] = []
+  for (const [index, entry] of raw.split(',').map((part) => part.trim()).entries()) {
+    const separator = entry.indexOf(':')
+    const id = entry.slice(0, separator)
+    const encoded = entry.slice(separator + 1)
+    const at = `key ${index + 1}`
+    if (separator < 0 || !KEY_ID.test(id)) throw new ConfigError(source, `${at} has no valid id before its ':'; ${DATA_KEYS_FORMAT}`)
+    if (!KEY_BYTES.test(encoded)) throw new ConfigError(source, `key '${id}' is not 32 bytes in base64; ${DATA_KEYS_FORMAT}`)
+    if (keys.some((key) => key.id === id)) throw new ConfigError(source, `key id '${id}' appears twice; each key needs an id of its own`)
+    keys.push({ id, key: Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64') })
+  }
+  return keys
 }
 
 const MAX_PROXY_HOPS = 16

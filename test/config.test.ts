@@ -6,6 +6,9 @@ import { CONFIG_VARIABLES, ConfigError, loadConfig, readDotEnv, SAMPLE_JWT_SECRE
 import { tempDir } from './support.js'
 
 const SECRET = 'x'.repeat(32)
+const KEY_A = Buffer.alloc(32, 0xa).toString('base64')
+const KEY_B = Buffer.alloc(32, 0xb).toString('base64url').replace(/=+$/, '')
+const DATA_KEYS = `k1:${KEY_A}`
 
 /** The error loadConfig throws for `env`, which the test expects to be a ConfigError. */
 function refusal (env: Env): ConfigError {
@@ -24,7 +27,7 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
   process.chdir(tempDir(t))
   t.teardown(() => process.chdir(cwd))
   const config = loadConfig({})
-  const { jwtSecret, warnings, ...rest } = config
+  const { jwtSecret, dataKeys, warnings, ...rest } = config
   t.same(rest, {
     env: 'development',
     port: 3000,
@@ -58,19 +61,24 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
   })
   t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
   t.same(warnings, ['JWT_SECRET is not set: made a random one and saved it in data/jwt-secret (readable by this user only) ' +
-    'for later starts to reuse; production needs JWT_SECRET'])
-  t.same(loadConfig({}), { ...config, warnings: [] }, 'the next start reuses it, without a warning')
+    'for later starts to reuse; production needs JWT_SECRET',
+  'DATA_KEYS is not set: made a key for the health data and saved it in data/data-keys (readable by this user only) ' +
+    'for later starts to reuse; production needs DATA_KEYS'])
+  t.equal(dataKeys.length, 1)
+  t.match(dataKeys[0].id, /^dev-[0-9a-f]{8}$/)
+  t.equal(dataKeys[0].key.length, 32, 'an AES-256 key')
+  t.same(loadConfig({}), { ...config, warnings: [] }, 'the next start reuses both, without a warning')
 })
 
 t.test('a set secret gives no warning', async (t) => {
-  t.same(loadConfig({ JWT_SECRET: SECRET }).warnings, [])
+  t.same(loadConfig({ JWT_SECRET: SECRET, DATA_KEYS }).warnings, [])
   t.equal(loadConfig({ JWT_SECRET: SECRET }).jwtSecret, SECRET)
 })
 
 t.test('in production the server listens on every interface', async (t) => {
   const mail = { SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
-  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...mail }).host, '0.0.0.0')
-  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, HOST: '10.0.0.5', ...mail }).host, '10.0.0.5')
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, DATA_KEYS, ...mail }).host, '0.0.0.0')
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, DATA_KEYS, HOST: '10.0.0.5', ...mail }).host, '10.0.0.5')
 })
 
 t.test('admins need a second factor by default in production only', async (t) => {
@@ -106,6 +114,7 @@ t.test('every variable is read', async (t) => {
     DATABASE_STATEMENT_TIMEOUT_MS: '0',
     DATABASE_POOL_SIZE: '3',
     JWT_SECRET: SECRET,
+    DATA_KEYS,
     JWT_TTL: '15m',
     JWT_REMEMBER_TTL: '7d',
     BCRYPT_COST: '4',
@@ -135,6 +144,7 @@ t.test('every variable is read', async (t) => {
     databaseStatementTimeoutMs: 0,
     databasePoolSize: 3,
     jwtSecret: SECRET,
+    dataKeys: [{ id: 'k1', key: Buffer.alloc(32, 0xa) }],
     jwtTtl: 900,
     jwtRememberTtl: 7 * 86400,
     bcryptCost: 4,
@@ -245,6 +255,7 @@ t.test('.env.sample ships the secret that production refuses, and documents the 
   t.equal(sample.JWT_SECRET, SAMPLE_JWT_SECRET)
   const { jwtSecret, warnings, ...fromSample } = loadConfig(sample)
   const { jwtSecret: _random, warnings: _warnings, ...defaults } = loadConfig({})
+  t.notOk('DATA_KEYS' in sample, 'no sample key: a key everyone has read protects nothing')
   t.same(fromSample, defaults, 'every value in .env.sample is the default')
 })
 
@@ -292,14 +303,14 @@ t.test('without a .env file nothing happens', async (t) => {
 
 t.test('without JWT_SECRET, development keeps the secret it made in DATA_DIR, readable by this user only', async (t) => {
   const dataDir = join(tempDir(t), 'data')
-  const first = loadConfig({ DATA_DIR: dataDir })
+  const first = loadConfig({ DATA_DIR: dataDir, DATA_KEYS })
   const file = join(dataDir, 'jwt-secret')
   t.same(first.warnings, [`JWT_SECRET is not set: made a random one and saved it in ${file} (readable by this user only) ` +
     'for later starts to reuse; production needs JWT_SECRET'], 'a warning when it is made')
   t.equal(readFileSync(file, 'utf8'), `${first.jwtSecret}\n`)
   t.equal(statSync(file).mode & 0o777, 0o600)
 
-  const again = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test' })
+  const again = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', DATA_KEYS })
   t.equal(again.jwtSecret, first.jwtSecret, 'a restart signs and checks tokens with the same secret')
   t.same(again.warnings, [], 'and says nothing more about it')
   t.equal(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET }).jwtSecret, SECRET, 'JWT_SECRET wins over the file')
@@ -318,9 +329,9 @@ t.test('a secret file too short to sign with is refused, naming the file', async
 t.test('when DATA_DIR cannot hold the secret, the process still starts, with a secret of its own and a warning', async (t) => {
   const notADirectory = join(tempDir(t), 'file')
   writeFileSync(notADirectory, '')
-  const config = loadConfig({ DATA_DIR: notADirectory })
+  const config = loadConfig({ DATA_DIR: notADirectory, DATA_KEYS })
   t.ok(Buffer.byteLength(config.jwtSecret) >= 32)
-  t.not(loadConfig({ DATA_DIR: notADirectory }).jwtSecret, config.jwtSecret, 'one per process')
+  t.not(loadConfig({ DATA_DIR: notADirectory, DATA_KEYS }).jwtSecret, config.jwtSecret, 'one per process')
   t.match(config.warnings, [new RegExp(`^JWT_SECRET is not set and ${notADirectory}/jwt-secret cannot be written \\(.+\\): ` +
     'using a random secret for this process, so tokens die with it$')])
 })
@@ -338,9 +349,58 @@ t.test('CONFIG_VARIABLES names every variable loadConfig reads, and no other', a
     TLS_KEY_FILE: join(dir, 'key.pem'),
     SMTP_URL: 'smtp://mail.example.com:587',
     PUBLIC_URL: 'https://dna.example.com',
+    DATA_KEYS: `k1:${Buffer.alloc(32, 0xa).toString('base64')}`,
     DATA_DIR: dir
   }
   const env = new Proxy(values, { get: (target, name: string) => { read.add(name); return target[name] } })
   loadConfig(env)
   t.same([...read].sort(), [...CONFIG_VARIABLES].sort())
+})
+
+t.test('DATA_KEYS: id:key pairs, the first one current; in production it is required', async (t) => {
+  const mail = { SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
+  const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...mail }
+  t.same(loadConfig({ ...production, DATA_KEYS: ` new-2:${KEY_B}, k1:${KEY_A} ` }).dataKeys,
+    [{ id: 'new-2', key: Buffer.alloc(32, 0xb) }, { id: 'k1', key: Buffer.alloc(32, 0xa) }], 'base64url without padding is accepted too')
+  const format = 'expected comma-separated id:key pairs, the current key first, each key 32 random bytes in base64 ' +
+    '(e.g. DATA_KEYS="k1:$(openssl rand -base64 32)"), ids of 1 to 32 letters, digits, - or _'
+  const cases: Array<[string | undefined, string]> = [
+    [undefined, `DATA_KEYS: required in production: ${format}`],
+    ['  ', `DATA_KEYS: required in production: ${format}`],
+    [KEY_A, `DATA_KEYS: key 1 has no valid id before its ':'; ${format}`],
+    [`k 1:${KEY_A}`, `DATA_KEYS: key 1 has no valid id before its ':'; ${format}`],
+    [`k1:${KEY_A},`, `DATA_KEYS: key 2 has no valid id before its ':'; ${format}`],
+    [`k1:${KEY_A.slice(0, 40)}`, `DATA_KEYS: key 'k1' is not 32 bytes in base64; ${format}`],
+    [`k1:${Buffer.alloc(33).toString('base64')}`, `DATA_KEYS: key 'k1' is not 32 bytes in base64; ${format}`],
+    [`k1:${KEY_A},k1:${KEY_B}`, "DATA_KEYS: key id 'k1' appears twice; each key needs an id of its own"]
+  ]
+  for (const [value, message] of cases) {
+    const error = refusal({ ...production, DATA_KEYS: value })
+    t.equal(error.message, message)
+    t.notMatch(error.message, KEY_A.slice(0, 40), 'no key material in the message')
+  }
+  t.equal(refusal({ NODE_ENV: 'development', JWT_SECRET: SECRET, DATA_KEYS: 'k1:short' }).message,
+    `DATA_KEYS: key 'k1' is not 32 bytes in base64; ${format}`, 'a malformed key is refused in development too')
+})
+
+t.test('without DATA_KEYS, development keeps the key it made in DATA_DIR; a broken or unwritable file is refused', async (t) => {
+  const dataDir = join(tempDir(t), 'data')
+  const first = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET })
+  const file = join(dataDir, 'data-keys')
+  t.same(first.warnings, [`DATA_KEYS is not set: made a key for the health data and saved it in ${file} (readable by this user only) ` +
+    'for later starts to reuse; production needs DATA_KEYS'])
+  t.equal(statSync(file).mode & 0o777, 0o600)
+  t.same(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET }).dataKeys, first.dataKeys, 'a restart reads what it encrypted')
+  t.same(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET, DATA_KEYS }).dataKeys, [{ id: 'k1', key: Buffer.alloc(32, 0xa) }], 'DATA_KEYS wins')
+
+  writeFileSync(file, 'dev:not-a-key\n')
+  t.equal(refusal({ DATA_DIR: dataDir, JWT_SECRET: SECRET }).message,
+    `DATA_KEYS (not set, read from ${file}): key 'dev' is not 32 bytes in base64; expected comma-separated id:key pairs, the current key first, ` +
+    'each key 32 random bytes in base64 (e.g. DATA_KEYS="k1:$(openssl rand -base64 32)"), ids of 1 to 32 letters, digits, - or _')
+
+  const notADirectory = join(tempDir(t), 'file')
+  writeFileSync(notADirectory, '')
+  t.match(refusal({ DATA_DIR: notADirectory, JWT_SECRET: SECRET }).message,
+    new RegExp(`^DATA_KEYS: not set, and ${notADirectory}/data-keys cannot be written \\(.+\\): set DATA_KEYS, or make DATA_DIR writable$`),
+    'no key for this process only: what it encrypted would be lost with it')
 })

@@ -18,11 +18,14 @@ export interface Test {
 
 export const TEST_SECRET = 'a-test-secret-that-is-at-least-32-bytes-long'
 export const PASSWORD = 'violet-Harbor-93-kettle'
+/** The health-data key of the tests' apps: fixed, so that every app of a test file reads what another wrote. */
+export const TEST_DATA_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`
 
 export function testConfig (env: Env = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_SECRET,
+    DATA_KEYS: TEST_DATA_KEYS,
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
     // Off unless a test turns it on: a test file's own work (starting databases, coverage) lags

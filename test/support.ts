@@ -7,7 +7,7 @@ import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
-import { TEST_SECRET, type Test } from './helper.js'
+import { TEST_DATA_KEYS, TEST_SECRET, type Test } from './helper.js'
 import { CONFIG_VARIABLES } from '../src/config.js'
 import { createScratchDatabase, LOCAL_POSTGRES_URL } from '../src/db/scratch-database.js'
 
@@ -171,6 +171,7 @@ export function childEnv (vars: Record<string, string | undefined> = {}): NodeJS
     PORT: '0',
     HOST: '127.0.0.1',
     JWT_SECRET: TEST_SECRET,
+    DATA_KEYS: TEST_DATA_KEYS,
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
     // Off, as in test/helper.ts: a server started under coverage on a busy machine lags.

@@ -154,6 +154,26 @@ export interface paths {
         patch: operations["updateMe"];
         trace?: never;
     };
+    "/api/v1/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download my data
+         * @description Everything held about the caller, as a JSON file (`Content-Disposition: attachment`): the profile, the genetic profile, the live sessions (without tokens), the passkeys, and every audit entry about the account, oldest first, with the name and role of whoever read or changed it.
+         */
+        get: operations["exportMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}": {
         parameters: {
             query?: never;
@@ -819,6 +839,75 @@ export interface components {
         SessionList: {
             sessions: components["schemas"]["Session"][];
         };
+        /** AccountExport */
+        AccountExport: {
+            /** Format: date-time */
+            exported_at: string;
+            user: components["schemas"]["User"];
+            /** @description Null until an admin attaches results */
+            genetic_profile: {
+                policy: string | null;
+                genetic_result: {
+                    [key: string]: unknown;
+                } | null;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description The admin who last wrote it; null when that is not known */
+                updated_by: {
+                    /** @example 7 */
+                    id: number;
+                    /**
+                     * @description First and last name as they are now; null when that account has been deleted
+                     * @example Grace Hopper
+                     */
+                    name: string | null;
+                    /**
+                     * @description Role as it is now; null when that account has been deleted
+                     * @enum {string|null}
+                     */
+                    role: "user" | "admin" | null;
+                } | null;
+            } | null;
+            /** @description The live sessions, without their tokens */
+            sessions: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                expires_at: string;
+                /** @description The session this export was asked from */
+                current: boolean;
+            }[];
+            /** @description Registered passkeys (none can be registered yet) */
+            passkeys: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every audit entry about this account, oldest first: who read or changed it, when, which fields */
+            audit: {
+                /** Format: date-time */
+                at: string;
+                /** @enum {string} */
+                action: "user.read" | "users.list" | "user.update" | "user.delete" | "genetics.update" | "legacy.import";
+                /** @description Names of the fields read or changed, never their values; empty for a read of the whole record */
+                fields: string[];
+                /** @description Who acted: the customer, an admin; null for the command line (`make admin`) */
+                actor: {
+                    /** @example 7 */
+                    id: number;
+                    /**
+                     * @description First and last name as they are now; null when that account has been deleted
+                     * @example Grace Hopper
+                     */
+                    name: string | null;
+                    /**
+                     * @description Role as it is now; null when that account has been deleted
+                     * @enum {string|null}
+                     */
+                    role: "user" | "admin" | null;
+                } | null;
+            }[];
+        };
     };
     responses: never;
     parameters: never;
@@ -841,6 +930,7 @@ export type SchemaTotpEnrolment = components['schemas']['TotpEnrolment'];
 export type SchemaRecoveryCodes = components['schemas']['RecoveryCodes'];
 export type SchemaSession = components['schemas']['Session'];
 export type SchemaSessionList = components['schemas']['SessionList'];
+export type SchemaAccountExport = components['schemas']['AccountExport'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -1772,6 +1862,66 @@ export interface operations {
                     "x-ratelimit-remaining"?: number;
                     /** @description Seconds until the current minute ends (per-IP limit only) */
                     "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, as a file to save */
+            200: {
+                headers: {
+                    /** @description attachment; filename="dna-api-export-<id>-<date>.json" */
+                    "content-disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored health data failed its integrity check (logged); nothing is exported */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

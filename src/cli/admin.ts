@@ -4,7 +4,8 @@
 // this process does it directly, whether a server runs or not.
 import { parseArgs } from 'node:util'
 import { loadConfig, readDotEnv, type Config } from '../config.js'
-import { EmbeddedDatabaseBusyError, openDatabase } from '../db/database.js'
+import { EmbeddedDatabaseBusyError, openDatabase, withCipher } from '../db/database.js'
+import { createDataCipher } from '../db/data-cipher.js'
 import { askServer } from './control-socket.js'
 import { failWith } from './fail.js'
 import { setRole } from './set-role.js'
@@ -22,7 +23,8 @@ try {
   try {
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
     try {
-      message = await setRole(db, email, role)
+      // The account it reads comes with its health data, which only the keys open.
+      message = await setRole(withCipher(db, createDataCipher(config.dataKeys)), email, role)
     } finally {
       await db.close()
     }

@@ -1,12 +1,14 @@
 // The embedded database can be opened by one process only, so while the server holds it,
-// `make admin` asks the server to make the change. They talk over a Unix domain socket in
+// `make admin`, `make rotate-keys` and `make audit-verify` ask the server to do the work. They talk over a Unix domain socket in
 // DATA_DIR that only the OS user running the server can open (mode 0600): the same user who could
-// stop the server and open the files. One JSON line each way per connection.
+// stop the server and open the files. One JSON line from the client; from the server, progress
+// lines (`{"progress": …}`) and then one answer line.
 import { chmodSync, rmSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import type { Database } from '../db/database.js'
 import { setRole, type Role } from './set-role.js'
+import { runTask, type TaskRequest } from './tasks.js'
 
 export interface RoleRequest {
   email: string
@@ -46,27 +48,39 @@ function answer (db: Database, socket: Socket): void {
   socket.on('data', (chunk: string) => { received += chunk })
   socket.on('end', () => {
     const reply = (answer: Answer): void => { socket.end(`${JSON.stringify(answer)}\n`) }
-    let request: RoleRequest
+    let request: RoleRequest | TaskRequest
     try {
-      request = JSON.parse(received) as RoleRequest
+      request = JSON.parse(received) as RoleRequest | TaskRequest
     } catch {
       return reply({ ok: false, message: 'the request is not JSON' })
     }
-    setRole(db, request.email, request.role).then(
+    const progress = (line: string): void => { socket.write(`${JSON.stringify({ progress: line })}\n`) }
+    const work = 'task' in request ? runTask(db, request, progress) : setRole(db, request.email, request.role)
+    work.then(
       (message) => reply({ ok: true, message }),
       (error: Error) => reply({ ok: false, message: error.message }))
   })
 }
 
 /**
- * Asks the server holding DATA_DIR to change a role; resolves with its message, or undefined when
+ * Asks the server holding DATA_DIR to change a role or run a task; resolves with its last message, or undefined when
  * no server listens there (a server of an older version, one still starting, or a `make migrate`).
  */
-export async function askServer (dataDir: string, request: RoleRequest): Promise<string | undefined> {
+export async function askServer (dataDir: string, request: RoleRequest | TaskRequest, onProgress: (line: string) => void = () => {}): Promise<string | undefined> {
   const socket = connect(controlSocketPath(dataDir))
   socket.setEncoding('utf8')
   let received = ''
-  socket.on('data', (chunk: string) => { received += chunk })
+  let final: Answer | undefined
+  socket.on('data', (chunk: string) => {
+    received += chunk
+    const lines = received.split('\n')
+    received = lines.pop() as string
+    for (const line of lines) {
+      const message = JSON.parse(line) as Answer | { progress: string }
+      if ('progress' in message) onProgress(message.progress)
+      else final = message
+    }
+  })
   const connected = await new Promise<boolean>((resolve) => {
     socket.once('connect', () => resolve(true))
     socket.once('error', () => resolve(false))
@@ -74,7 +88,7 @@ export async function askServer (dataDir: string, request: RoleRequest): Promise
   if (!connected) return undefined
   socket.end(`${JSON.stringify(request)}\n`)
   await new Promise((resolve) => socket.once('close', resolve))
-  const answer = JSON.parse(received) as Answer
+  const answer = final as Answer
   if (!answer.ok) throw new Error(answer.message)
   return answer.message
 }

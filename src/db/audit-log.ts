@@ -1,4 +1,6 @@
-// The audit_log table: append-only, read newest first with keyset pagination.
+// The audit_log table: append-only (a trigger refuses UPDATE and DELETE), chained by SHA-256 (a
+// trigger fills `prev_hash` and `hash` on insert, sql/013), read newest first with keyset pagination.
+import { createHash } from 'node:crypto'
 import type { AuditAction } from '../schemas/audit.js'
 import type { Queryable } from './database.js'
 
@@ -20,6 +22,45 @@ export interface NewAuditEntry {
   action: AuditAction
   targetId: number | null
   fields?: string[]
+}
+
+/** An entry as the chain covers it, `at` in UTC to the microsecond as the database keeps it. */
+export interface ChainedEntry {
+  id: number
+  at: string
+  actor_id: number | null
+  action: string
+  target_id: number | null
+  fields: string[]
+  prev_hash: string
+  hash: string
+}
+
+/** The `prev_hash` of the first entry. */
+export const GENESIS_HASH = '0'.repeat(64)
+
+/**
+ * The canonical form of an entry (README, "Audit log"): its fields on lines of their own, as the
+ * trigger of sql/013 builds it. Computed here again, not asked of the database, so that a changed
+ * function in the database cannot vouch for a changed entry.
+ */
+export function canonicalEntry (entry: Omit<ChainedEntry, 'hash'>): string {
+  return ['dna-api audit v1', String(entry.id), entry.at, entry.actor_id === null ? '' : String(entry.actor_id), entry.action,
+    entry.target_id === null ? '' : String(entry.target_id), JSON.stringify(entry.fields), entry.prev_hash].join('\n')
+}
+
+export const entryHash = (entry: Omit<ChainedEntry, 'hash'>): string => createHash('sha256').update(canonicalEntry(entry)).digest('hex')
+
+/** An entry about one user, with the name and role of whoever acted (null when the account is gone). */
+export interface EntryWithActor {
+  id: number
+  at: string
+  action: AuditAction
+  fields: string[]
+  actor_id: number | null
+  actor_first_name: string | null
+  actor_last_name: string | null
+  actor_role: 'user' | 'admin' | null
 }
 
 export function auditLogTable (db: Queryable) {
@@ -46,6 +87,31 @@ export function auditLogTable (db: Queryable) {
           ORDER BY l.id DESC
           LIMIT $3`,
         [options.beforeId, options.targetId, options.limit, options.actorId])
+      return rows
+    },
+
+    /** Up to `limit` entries after `afterId`, in chain order, as the chain covers them. */
+    async chain (afterId: number, limit: number): Promise<ChainedEntry[]> {
+      const { rows } = await db.query<ChainedEntry>(
+        `SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, actor_id, action, target_id, fields, prev_hash, hash
+           FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit])
+      return rows
+    },
+
+    /** The last entry's id and hash, which an operator may keep elsewhere; undefined for an empty log. */
+    async head (): Promise<{ id: number, hash: string } | undefined> {
+      const { rows } = await db.query<{ id: number, hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1')
+      return rows[0]
+    },
+
+    /** Every entry about `targetId`, oldest first, with who acted as they are now. */
+    async aboutUser (targetId: number): Promise<EntryWithActor[]> {
+      const { rows } = await db.query<EntryWithActor>(
+        `SELECT a.id, a.at, a.action, a.fields, a.actor_id,
+                u.first_name AS actor_first_name, u.last_name AS actor_last_name, u.role AS actor_role
+           FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+          WHERE a.target_id = $1
+          ORDER BY a.id`, [targetId])
       return rows
     }
   }

@@ -6,6 +6,7 @@ import { inspect } from 'node:util'
 import pg from 'pg'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import { isDatabaseUnavailable } from './errors.js'
+import type { DataCipher } from './data-cipher.js'
 
 export interface QueryResult<Row> {
   rows: Row[]
@@ -27,6 +28,11 @@ export interface PreparedStatement {
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(text: string | PreparedStatement, params?: unknown[]): Promise<QueryResult<Row>>
+  /**
+   * What seals and opens health data on its way to and from its tables (data-cipher.ts); absent on
+   * a connection opened without DATA_KEYS, which can then read and write no health data.
+   */
+  readonly cipher?: DataCipher
 }
 
 export interface Database extends Queryable {
@@ -230,6 +236,17 @@ async function openEmbedded (options: DatabaseOptions): Promise<Database> {
     },
     async dump () {
       return await db.dumpDataDir('none')
+    }
+  }
+}
+
+/** The same database, whose queries and transactions carry `cipher` to the tables that hold health data. */
+export function withCipher (db: Database, cipher: DataCipher): Database {
+  return {
+    ...db,
+    cipher,
+    async transaction (work) {
+      return await db.transaction(async (tx) => await work({ query: tx.query, cipher }))
     }
   }
 }

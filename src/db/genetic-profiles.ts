@@ -1,6 +1,7 @@
 // The genetic_profiles table: policy number and genetic results, written by admins only.
 import { isForeignKeyViolation, UserMissing } from './errors.js'
 import type { Queryable } from './database.js'
+import { cipherOf, seal } from './health-data.js'
 
 export interface GeneticProfile {
   policy: string
@@ -30,17 +31,29 @@ export interface ImportedProfile {
   updatedAt: string
 }
 
+export interface ProfileWrite {
+  updated_at: string
+  updated_by: number | null
+  updated_by_first_name: string | null
+  updated_by_last_name: string | null
+  updated_by_role: 'user' | 'admin' | null
+}
+
 export function geneticProfilesTable (db: Queryable) {
   return {
-    /** Creates or replaces the profile of `userId`, recording who wrote it. UserMissing when there is no such user. */
+    /** Creates or replaces the profile of `userId`, encrypted, recording who wrote it. UserMissing when there is no such user. */
     async put (userId: number, profile: GeneticProfile, updatedBy: number): Promise<void> {
+      const policy = seal(cipherOf(db), profile.policy, userId)
+      const geneticResult = seal(cipherOf(db), JSON.stringify(profile.geneticResult), userId)
       try {
         await db.query(
-          `INSERT INTO genetic_profiles (user_id, policy, genetic_result, updated_by) VALUES ($1, $2, $3::jsonb, $4)
+          `INSERT INTO genetic_profiles (user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, updated_by)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (user_id) DO UPDATE SET
-             policy = excluded.policy, genetic_result = excluded.genetic_result,
+             policy = excluded.policy, policy_key_id = excluded.policy_key_id,
+             genetic_result = excluded.genetic_result, genetic_result_key_id = excluded.genetic_result_key_id,
              updated_by = excluded.updated_by, updated_at = now()`,
-          [userId, profile.policy, JSON.stringify(profile.geneticResult), updatedBy])
+          [userId, policy.value, policy.keyId, geneticResult.value, geneticResult.keyId, updatedBy])
       } catch (error) {
         throw isForeignKeyViolation(error) ? new UserMissing(userId) : error
       }
@@ -62,15 +75,21 @@ export function geneticProfilesTable (db: Queryable) {
       return { emailVerified: rows[0].emailVerified, version: profile.rows[0]?.version ?? null }
     },
 
-    /** Writes the fields given, keeping the others, recording who wrote them. The user is locked (lockForWrite). */
+    /** Writes the fields given, encrypted, keeping the others, recording who wrote them. The user is locked (lockForWrite). */
     async change (userId: number, changes: GeneticProfileChanges, updatedBy: number): Promise<void> {
+      const cipher = cipherOf(db)
+      const policy = changes.policy === undefined ? undefined : seal(cipher, changes.policy, userId)
+      const geneticResult = changes.geneticResult === undefined ? undefined : seal(cipher, JSON.stringify(changes.geneticResult), userId)
       await db.query(
-        `INSERT INTO genetic_profiles (user_id, policy, genetic_result, updated_by) VALUES ($1, $2, $3::jsonb, $4)
+        `INSERT INTO genetic_profiles (user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id) DO UPDATE SET
            policy = coalesce(excluded.policy, genetic_profiles.policy),
+           policy_key_id = CASE WHEN excluded.policy IS NULL THEN genetic_profiles.policy_key_id ELSE excluded.policy_key_id END,
            genetic_result = coalesce(excluded.genetic_result, genetic_profiles.genetic_result),
+           genetic_result_key_id = CASE WHEN excluded.genetic_result IS NULL THEN genetic_profiles.genetic_result_key_id ELSE excluded.genetic_result_key_id END,
            updated_by = excluded.updated_by, updated_at = now()`,
-        [userId, changes.policy, changes.geneticResult === undefined ? undefined : JSON.stringify(changes.geneticResult), updatedBy])
+        [userId, policy?.value, policy?.keyId, geneticResult?.value, geneticResult?.keyId, updatedBy])
     },
 
     /** The version of the user's profile and its last writer; undefined without a profile. */
@@ -84,22 +103,40 @@ export function geneticProfilesTable (db: Queryable) {
       return { version, updatedAt, updatedBy: updaterId === null ? null : { id: updaterId, name: updaterName as string } }
     },
 
-    /** Creates or replaces imported profiles in one statement; no admin wrote them. */
+    /** Creates or replaces imported profiles in one statement, encrypted; no admin wrote them. */
     async importMany (profiles: ImportedProfile[]): Promise<void> {
       if (profiles.length === 0) return
+      const cipher = cipherOf(db)
+      const sealed = profiles.map((p) => ({
+        policy: p.policy === null ? null : seal(cipher, p.policy, p.userId),
+        geneticResult: p.geneticResult === null ? null : seal(cipher, p.geneticResult, p.userId)
+      }))
       await db.query(
-        `INSERT INTO genetic_profiles (user_id, policy, genetic_result, updated_by, updated_at)
-         SELECT user_id, policy, genetic_result::jsonb, NULL, updated_at
-           FROM unnest($1::integer[], $2::text[], $3::text[], $4::timestamptz[]) AS i (user_id, policy, genetic_result, updated_at)
+        `INSERT INTO genetic_profiles (user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, updated_by, updated_at)
+         SELECT user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, NULL, updated_at
+           FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+                AS i (user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, updated_at)
          ON CONFLICT (user_id) DO UPDATE SET
-           policy = excluded.policy, genetic_result = excluded.genetic_result, updated_by = NULL, updated_at = excluded.updated_at`,
-        [profiles.map((p) => p.userId), profiles.map((p) => p.policy), profiles.map((p) => p.geneticResult), profiles.map((p) => p.updatedAt)])
+           policy = excluded.policy, policy_key_id = excluded.policy_key_id,
+           genetic_result = excluded.genetic_result, genetic_result_key_id = excluded.genetic_result_key_id,
+           updated_by = NULL, updated_at = excluded.updated_at`,
+        [profiles.map((p) => p.userId), sealed.map((s) => s.policy?.value ?? null), sealed.map((s) => s.policy?.keyId ?? null),
+          sealed.map((s) => s.geneticResult?.value ?? null), sealed.map((s) => s.geneticResult?.keyId ?? null), profiles.map((p) => p.updatedAt)])
     },
 
     /** Removes the profiles of these users (an old row changed to hold no health data). */
     async removeMany (userIds: number[]): Promise<void> {
       if (userIds.length === 0) return
       await db.query('DELETE FROM genetic_profiles WHERE user_id = ANY($1::integer[])', [userIds])
+    },
+
+    /** When the profile was last written and by whom (that admin's name and role as they are now); undefined when there is none. */
+    async lastWrite (userId: number): Promise<ProfileWrite | undefined> {
+      const { rows } = await db.query<ProfileWrite>(
+        `SELECT g.updated_at, g.updated_by, u.first_name AS updated_by_first_name, u.last_name AS updated_by_last_name, u.role AS updated_by_role
+           FROM genetic_profiles g LEFT JOIN users u ON u.id = g.updated_by
+          WHERE g.user_id = $1`, [userId])
+      return rows[0]
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { User } from '../schemas/user.js'
 import type { PreparedStatement, Queryable } from './database.js'
 import { PROFILE_JOIN, USER_COLUMNS } from './users.js'
+import { openUser, type StoredUser } from './health-data.js'
 
 /** How a session's second factor was given, or null for a password alone. */
 export type SecondFactor = 'totp' | 'recovery_code' | 'passkey'
@@ -79,10 +80,10 @@ export function sessionsTable (db: Queryable) {
      * its user is gone.
      */
     async findUser (sessionId: string, userId: number): Promise<{ user: User, session: SessionState } | undefined> {
-      const { rows } = await db.query<User & { sessionSecondFactor: SecondFactor | null, sessionStale: boolean }>(FIND_USER, [sessionId, userId])
+      const { rows } = await db.query<StoredUser & { sessionSecondFactor: SecondFactor | null, sessionStale: boolean }>(FIND_USER, [sessionId, userId])
       if (rows.length === 0) return undefined
       const { sessionSecondFactor, sessionStale, ...user } = rows[0]
-      return { user, session: { secondFactor: sessionSecondFactor, stale: sessionStale } }
+      return { user: openUser(db, user), session: { secondFactor: sessionSecondFactor, stale: sessionStale } }
     },
 
     /** Marks the session used now; conditional, so that concurrent requests write it once. */
@@ -131,6 +132,13 @@ export function sessionsTable (db: Queryable) {
       const { rows } = await db.query<{ count: number }>(
         'SELECT count(*)::integer AS count FROM sessions WHERE user_id = $1 AND expires_at > now()', [userId])
       return rows[0].count
+    },
+
+    /** The user's live sessions, oldest first: when each began and ends, never a token. */
+    async live (userId: number): Promise<Array<{ id: string, created_at: string, expires_at: string }>> {
+      const { rows } = await db.query<{ id: string, created_at: string, expires_at: string }>(
+        'SELECT id, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > now() ORDER BY created_at, id', [userId])
+      return rows
     },
 
     /** Up to `limit` expired sessions (see db/batches.ts). */

@@ -5,13 +5,14 @@ import type { UserSummary } from '../schemas/users.js'
 import type { User } from '../schemas/user.js'
 import type { Queryable } from './database.js'
 import { foldEmail } from './email-folding.js'
+import { openUser, type StoredUser } from './health-data.js'
 
 /** What a User is read from, after `FROM users u` (or a `WITH u AS (… RETURNING *)`): the account and its genetic profile. */
 export const PROFILE_JOIN = 'LEFT JOIN genetic_profiles g ON g.user_id = u.id'
 
-/** The columns of a User response, for a query over `u` and `PROFILE_JOIN`. */
+/** The columns of a User response, for a query over `u` and `PROFILE_JOIN`; openUser (health-data.ts) opens the health data. */
 export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
-  u.mfa_enabled, g.policy, g.genetic_result, u.created_at, u.modified_at`
+  u.mfa_enabled, g.policy, g.policy_key_id, g.genetic_result, g.genetic_result_key_id, u.created_at, u.modified_at`
 
 export interface NewUser {
   email: string
@@ -64,7 +65,7 @@ export function usersTable (db: Queryable) {
     /** Creates a user; EmailTaken when the email is taken in any spelling that folds to the same. */
     async create (user: NewUser): Promise<User> {
       try {
-        const { rows } = await db.query<User>(
+        const { rows } = await db.query<StoredUser>(
           `WITH u AS (
              INSERT INTO users (email, email_folded, password_hash, first_name, last_name, dob)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -72,7 +73,7 @@ export function usersTable (db: Queryable) {
            )
            SELECT ${USER_COLUMNS} FROM u ${PROFILE_JOIN}`,
           [user.email, foldEmail(user.email), user.passwordHash, user.firstName, user.lastName, user.dob])
-        return rows[0]
+        return openUser(db, rows[0])
       } catch (error) {
         throw isUniqueViolation(error) ? new EmailTaken() : error
       }
@@ -80,13 +81,13 @@ export function usersTable (db: Queryable) {
 
     /** For login: the user and their hash, in one query. */
     async findByEmailWithHash (email: string): Promise<UserWithHash | undefined> {
-      const { rows } = await db.query<User & { password_hash: string }>(
+      const { rows } = await db.query<StoredUser & { password_hash: string }>(
         `SELECT ${USER_COLUMNS}, u.password_hash
            FROM users u ${PROFILE_JOIN}
           WHERE u.email_folded = $1`, [foldEmail(email)])
       if (rows.length === 0) return undefined
       const { password_hash: passwordHash, ...user } = rows[0]
-      return { user, passwordHash }
+      return { user: openUser(db, user), passwordHash }
     },
 
     async findPasswordHash (id: number): Promise<string | undefined> {
@@ -95,15 +96,15 @@ export function usersTable (db: Queryable) {
     },
 
     async findById (id: number): Promise<User | undefined> {
-      const { rows } = await db.query<User>(
+      const { rows } = await db.query<StoredUser>(
         `SELECT ${USER_COLUMNS} FROM users u ${PROFILE_JOIN} WHERE u.id = $1`, [id])
-      return rows[0]
+      return rows.length === 0 ? undefined : openUser(db, rows[0])
     },
 
     /** Applies `changes` and returns the user as it now is; undefined when there is no such user. */
     async update (id: number, changes: UserChanges): Promise<User | undefined> {
       try {
-        const { rows } = await db.query<User>(
+        const { rows } = await db.query<StoredUser>(
           `WITH u AS (
              UPDATE users SET
                email = coalesce($2, email),
@@ -123,7 +124,7 @@ export function usersTable (db: Queryable) {
            SELECT ${USER_COLUMNS} FROM u ${PROFILE_JOIN}`,
           [id, changes.email, changes.passwordHash, changes.firstName, changes.lastName, changes.dob, changes.role,
             changes.email === undefined ? undefined : foldEmail(changes.email), changes.pendingEmail])
-        return rows[0]
+        return rows.length === 0 ? undefined : openUser(db, rows[0])
       } catch (error) {
         throw isUniqueViolation(error) ? new EmailTaken() : error
       }
@@ -213,7 +214,7 @@ export function usersTable (db: Queryable) {
                 s.old_id IS NULL OR s.outcome <> 'imported' OR u.modified_at IS DISTINCT FROM s.written_at
                   OR coalesce(g.updated_at <> s.written_at, false) AS changed_here
            FROM users u
-           LEFT JOIN genetic_profiles g ON g.user_id = u.id
+           ${PROFILE_JOIN}
            LEFT JOIN legacy_import_state s ON s.old_id = u.id
           -- Two index lookups: with OR, PostgreSQL would read the whole table.
           WHERE u.id IN (SELECT id FROM users WHERE id = ANY($1::integer[])

@@ -2,7 +2,7 @@
 // against the app listening in this process (and, for the signup captcha, a second one with
 // CAPTCHA=on). Every test also checks what a person never should see: a console error, a
 // Content-Security-Policy violation, or the token in the address bar.
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
@@ -728,5 +728,33 @@ t.test('Swagger UI renders at /docs under its own policy, with no CSP violation'
   await health.getByRole('button', { name: 'Try it out' }).click()
   await health.getByRole('button', { name: 'Execute' }).click()
   await health.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor()
+  assertClean(t, watch)
+})
+
+t.test('the account page downloads my data and says, in words, who has seen my results', async (t) => {
+  const { user } = await signUp(app, { email: 'ada@example.com' })
+  const grace = await signUp(app, { first_name: 'Grace', last_name: 'Hopper' })
+  await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [grace.user.id])
+  await db.query('UPDATE users SET email_verified = true WHERE id = $1', [user.id])
+  const genetics = await app.inject({ method: 'PUT', url: `/api/v1/users/${user.id}/genetics`, headers: auth(grace.token), payload: { genetic_result: { BRCA1: 'negative' }, policy: 'POL-1' } })
+  t.equal(genetics.statusCode, 200)
+  t.equal((await app.inject({ url: `/api/v1/users/${user.id}`, headers: auth(grace.token) })).statusCode, 200)
+
+  const { page, watch } = await newPage(t)
+  await logIn(page, 'ada@example.com', PASSWORD)
+  await accountShown(page)
+  const accesses = page.locator('#accesses li')
+  await accesses.nth(1).waitFor()
+  const lines = await accesses.allInnerTexts()
+  t.equal(lines.length, 2)
+  t.match(lines[0], /^Grace Hopper \(laboratory\) viewed your genetic results on [A-Z][a-z]+ \d{1,2}, \d{4} at \d\d:\d\d/, 'newest first')
+  t.match(lines[1], /^Grace Hopper \(laboratory\) updated your genetic results on /)
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()])
+  t.match(download.suggestedFilename(), new RegExp(`^dna-api-export-${user.id}-\\d{4}-\\d\\d-\\d\\d\\.json$`))
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'))
+  t.same(Object.keys(exported), ['exported_at', 'user', 'genetic_profile', 'sessions', 'passkeys', 'audit'])
+  t.equal(exported.genetic_profile.policy, 'POL-1')
+  await page.getByText('Your data has been downloaded.').waitFor()
   assertClean(t, watch)
 })

@@ -59,7 +59,7 @@ t.test('the document says which version it describes and that the API is on this
 t.test('operation ids are the method names clients are generated with', async (t) => {
   t.same(operations.map(({ operation }) => operation.operationId).sort(), [
     'createUser', 'deleteMe', 'deleteUser', 'getCaptcha', 'getCaptchaStatus', 'getMe', 'getUser', 'health', 'listAudit', 'listUsers',
-    'login', 'logout', 'putMe', 'ready', 'setGenetics', 'changeGenetics', 'updateMe', 'updateUser',
+    'exportMe', 'login', 'logout', 'putMe', 'ready', 'setGenetics', 'changeGenetics', 'updateMe', 'updateUser',
     'confirmEmailChange', 'confirmEmailVerification', 'confirmPasswordReset', 'requestEmailVerification', 'requestPasswordReset',
     'loginMfa', 'enrolTotp', 'confirmTotp', 'disableTotp', 'listMySessions', 'endMySession'
   ].sort())

@@ -3,7 +3,7 @@ import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config.js'
 
 const SECRET = 'a-production-secret-that-is-long-enough-0123456789'
-const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: SECRET, SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
+const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: SECRET, DATA_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
 
 const refusal = (env: Record<string, string>): ConfigError => {
   try {

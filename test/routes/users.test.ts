@@ -282,6 +282,6 @@ t.test('genetics input is checked and a refusal changes nothing', async (t) => {
   }
   t.equal((await putGenetics(user.user.id, admin.token, { genetic_result: {}, policy: 'P'.repeat(128) })).statusCode, 200, '128 characters is fine')
   t.equal((await putGenetics(424242, admin.token, GENETICS)).statusCode, 404)
-  const { rows } = await db.query('SELECT policy FROM genetic_profiles')
-  t.same(rows, [{ policy: 'P'.repeat(128) }])
+  const { rows } = await db.query<{ user_id: number, policy: string }>('SELECT user_id, policy FROM genetic_profiles')
+  t.same(rows.map((row) => app.dataCipher.decrypt(row.policy, row.user_id)), ['P'.repeat(128)], 'stored encrypted, for that user only')
 })

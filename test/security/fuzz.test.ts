@@ -278,7 +278,7 @@ t.test('every route is fuzzed, including those added later', async (t) => {
   for (const route of ['POST /api/v1/users', 'GET /api/v1/users/:id', 'PUT /api/v1/users/:id/genetics', 'DELETE /api/v1/users/me', 'GET /api/v1/captcha', 'OPTIONS *']) {
     t.ok(listed.includes(route), route)
   }
-  t.match(before, /Victoria.*POL-VICTIM-1/s, 'the victim has an account, two sessions and a genetic profile')
+  t.match(before, /Victoria.*"policy":"v1:test1:/s, 'the victim has an account, two sessions and a genetic profile (encrypted)')
   t.equal((JSON.parse(before) as { sessions: unknown[] }).sessions.length, 2)
 })
 

@@ -24,8 +24,9 @@ async function putGenetics (admin: SignedUp, id: number, json: string): Promise<
 }
 
 async function storedGenetics (id: number): Promise<unknown> {
-  const { rows } = await db.query<{ genetic_result: unknown }>('SELECT genetic_result FROM genetic_profiles WHERE user_id = $1', [id])
-  return rows[0]?.genetic_result
+  const { rows } = await db.query<{ genetic_result: string }>('SELECT genetic_result FROM genetic_profiles WHERE user_id = $1', [id])
+  // Stored encrypted for this user: what is stored is what decrypts.
+  return rows[0] === undefined ? undefined : JSON.parse(app.dataCipher.decrypt(rows[0].genetic_result, id))
 }
 
 const OVERFLOW = 'is a number too large to be carried exactly (beyond ±1.8e308): send it as a string'

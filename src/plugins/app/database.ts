@@ -1,15 +1,19 @@
-// The database: `app.db` (queries, transactions) and `app.data` (one module per table).
+// The database: `app.db` (queries, transactions) and `app.data` (one module per table), with
+// `app.dataCipher` (the DATA_KEYS), which the tables holding health data use through `app.db`.
 // A test or a second app instance can pass a database it already opened; then it is not
 // closed with the app.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { openDatabase, type Database } from '../../db/database.js'
+import { openDatabase, withCipher, type Database } from '../../db/database.js'
+import { createDataCipher, type DataCipher } from '../../db/data-cipher.js'
 import { tables, type Tables } from '../../db/tables.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database
     data: Tables
+    /** Encrypts and decrypts a value of one user (db/data-cipher.ts), e.g. a second-factor secret. */
+    dataCipher: DataCipher
   }
 }
 
@@ -19,7 +23,7 @@ export interface DatabasePluginOptions {
 
 async function database (app: FastifyInstance, options: DatabasePluginOptions): Promise<void> {
   const { config } = app
-  const db = options.db ?? await openDatabase({
+  const opened = options.db ?? await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
     connectionTimeoutMs: config.databaseConnectTimeoutMs,
@@ -27,7 +31,10 @@ async function database (app: FastifyInstance, options: DatabasePluginOptions): 
     poolSize: config.databasePoolSize,
     onPoolError: (error) => app.log.warn({ err: error }, 'idle database connection lost')
   })
-  if (options.db === undefined) app.addHook('onClose', async () => await db.close())
+  if (options.db === undefined) app.addHook('onClose', async () => await opened.close())
+  const dataCipher = createDataCipher(config.dataKeys)
+  const db = withCipher(opened, dataCipher)
+  app.decorate('dataCipher', dataCipher)
   app.decorate('db', db)
   app.decorate('data', tables(db))
 }

@@ -6,6 +6,12 @@ import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { HttpError } from '../../http/errors.js'
 import { EmailTaken, isDatabaseUnavailable, UserMissing } from '../../db/errors.js'
+import { SealedDataError } from '../../db/data-cipher.js'
+
+/** What a caller is told when a stored value of theirs does not decrypt; the log says which user and key. */
+export const SEALED_DATA_CONFLICT = 'the stored health data of this account failed its integrity check and is withheld; ' +
+  'this has been logged: contact support'
+export const SEALED_DATA_UNAVAILABLE = 'the health data of this account cannot be decrypted right now; try again later'
 
 export function errorBody (statusCode: number, message: string): { statusCode: number, error: string, message: string } {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }
@@ -55,6 +61,15 @@ async function errors (app: FastifyInstance): Promise<void> {
     if (error instanceof EmailTaken || error instanceof UserMissing) {
       const statusCode = error instanceof EmailTaken ? 409 : 404
       return reply.code(statusCode).send(errorBody(statusCode, error.message))
+    }
+    if (error instanceof SealedDataError) {
+      // Never the data: the user, the key id and what is wrong with the value.
+      request.log.error({ userId: error.userId, keyId: error.keyId, problem: error.problem }, 'health data integrity error')
+      // A missing key is the operator's to fix (DATA_KEYS lost a key still in use): 503. A value that
+      // does not authenticate for its row will not get better by retrying: 409.
+      return error.problem === 'unknown key'
+        ? reply.code(503).header('retry-after', '60').send(errorBody(503, SEALED_DATA_UNAVAILABLE))
+        : reply.code(409).send(errorBody(409, SEALED_DATA_CONFLICT))
     }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, 'database unavailable')

@@ -1,0 +1,95 @@
+// `make bench-health-data`: what encrypting the health data costs. Out of CI, like `make bench`.
+// 1. GET /me and GET /api/v1/users/{id} on profiles stored encrypted against the same on profiles
+//    stored in plaintext (no key id: the service reads them without decrypting). That is the
+//    switch: the same server, the same code, rows that differ only in being encrypted; rounds
+//    alternate. Target: encrypted at least 95 % of plaintext.
+// 2. The rotation of VALUES values (1 000 000; two per profile) to a new key while the server
+//    serves GET /me under load. Target: under 3 minutes, no failed request.
+// Settings: DURATION (3), ROUNDS (3), CONNECTIONS (20), VALUES (1000000), BATCH (1000), DATABASE_URL.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { atCleanUp, cleanUp, cleanUpOnSignals } from './cleanup.js'
+import { fmt, say } from './format.js'
+import { hashTime, median, meter, type Load } from './measure.js'
+import { buildProduction, startServer } from './processes.js'
+import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
+import { rotateKeys } from '../src/accounts/key-rotation.js'
+import { createDataCipher } from '../src/db/data-cipher.js'
+import { openDatabase, withCipher } from '../src/db/database.js'
+import { geneticProfileKeysTable, type StoredProfile } from '../src/db/genetic-profile-keys.js'
+
+const setting = (name: string, fallback: number): number => Number(process.env[name] ?? fallback)
+const DURATION = setting('DURATION', 3)
+const ROUNDS = setting('ROUNDS', 3)
+const CONNECTIONS = setting('CONNECTIONS', 20)
+const VALUES = setting('VALUES', 1_000_000)
+const BATCH = setting('BATCH', 1000)
+/** Users 2 to 1 000 read plaintext profiles, 1 001 to 2 000 encrypted ones. */
+const HALF = 1000
+
+cleanUpOnSignals()
+const workDir = mkdtempSync(join(tmpdir(), 'dna-api-bench-'))
+atCleanUp(() => rmSync(workDir, { recursive: true, force: true }))
+const rotating = <T>(values: T[]): () => T => { let next = 0; return () => values[next++ % values.length] }
+
+try {
+  buildProduction()
+  const database = await createScratchDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', workDir)
+  const db = await connect(database.url)
+  const { hash } = await hashTime(4)
+  await seedUsers(db, hash, 1, 2 * HALF)
+  // Every reader gets a profile of a few KiB, as a real result would be.
+  const result = JSON.stringify({ BRCA1: 'negative', APOE: 'e3/e3', markers: Array.from({ length: 60 }, (_, i) => ({ rsid: `rs${429358 + i}`, genotype: 'TT', note: 'no increased risk' })) })
+  await db.query(`INSERT INTO genetic_profiles (user_id, policy, genetic_result) SELECT n, 'POL-' || n, $1 FROM generate_series(2, $2::integer) n
+                  ON CONFLICT (user_id) DO UPDATE SET genetic_result = excluded.genetic_result, policy = excluded.policy`, [result, 2 * HALF])
+  const keys = `bench:${randomBytes(32).toString('base64')}`
+  const cipher = createDataCipher([{ id: 'bench', key: Buffer.from(keys.slice(6), 'base64') }])
+  const { rows } = await db.query<StoredProfile>('SELECT user_id, policy, policy_key_id, genetic_result, genetic_result_key_id FROM genetic_profiles WHERE user_id > $1', [HALF])
+  await geneticProfileKeysTable({ query: async (text, params) => { const r = await db.query(text as string, params); return { rows: r.rows, rowCount: r.rowCount ?? 0 } } })
+    .storeValues(rows.map((row) => ({ ...row, policy: cipher.encrypt(row.policy as string, row.user_id), policy_key_id: 'bench', genetic_result: cipher.encrypt(row.genetic_result as string, row.user_id), genetic_result_key_id: 'bench' })))
+  const jwtSecret = randomBytes(48).toString('base64url')
+  const tokens = await openSessions(db, jwtSecret, 2 * HALF)
+  const server = await startServer(workDir, { NODE_ENV: 'production', DATABASE_URL: database.url, JWT_SECRET: jwtSecret, DATA_KEYS: keys, LOG_LEVEL: 'warn', SMTP_URL: 'smtp://127.0.0.1:2525', PUBLIC_URL: 'http://127.0.0.1' }, join(workDir, 'server.log'), undefined)
+
+  const m = meter({ warmup: 1, duration: DURATION, otherCpu: 100, quietWait: 1 })
+  const meLoad = (from: number): Load => {
+    const next = rotating(tokens.slice(from, from + HALF - 1))
+    return { url: server.url, connections: CONNECTIONS, requests: [{ path: '/api/v1/users/me', setupRequest: (request) => ({ ...request, headers: { authorization: `Bearer ${next()}` } }) }] }
+  }
+  const ratios: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const plain = await m.measure('GET /me, plaintext profile', server.pid, meLoad(0))
+    const sealed = await m.measure('GET /me, encrypted profile', server.pid, meLoad(HALF - 1))
+    ratios.push(sealed.rps / plain.rps)
+    say(`  round ${round + 1}: ${fmt(plain.rps, 0)} req/s plaintext, ${fmt(sealed.rps, 0)} encrypted: ${fmt(100 * sealed.rps / plain.rps, 1)} %`)
+  }
+  say(`GET /me with decryption: ${fmt(100 * median(ratios), 1)} % of the plaintext throughput (target at least 95 %)`)
+
+  // The rotation: VALUES values (two a profile) from plaintext to a new key, with GET /me served meanwhile.
+  const profiles = Math.ceil(VALUES / 2)
+  say(`seeding ${profiles.toLocaleString('en-GB')} profiles (${VALUES.toLocaleString('en-GB')} values)`)
+  await db.query('TRUNCATE genetic_profiles')
+  await seedUsers(db, hash, 2 * HALF + 1, Math.max(2 * HALF, profiles + 1))
+  await db.query(`INSERT INTO genetic_profiles (user_id, policy, genetic_result) SELECT n, 'POL-' || n, $1 FROM generate_series(2, $2::integer) n
+                  ON CONFLICT (user_id) DO NOTHING`, [JSON.stringify({ BRCA1: 'negative', APOE: 'e3/e3' }), profiles + 1])
+  const rotationDb = withCipher(await openDatabase({ url: database.url, statementTimeoutMs: 0 }), cipher)
+  atCleanUp(async () => await rotationDb.close())
+  const load = autocannon({ ...meLoad(0), duration: 3600 })
+  const started = performance.now()
+  const outcome = await rotateKeys(rotationDb, cipher, { batchSize: BATCH })
+  const seconds = (performance.now() - started) / 1000
+  load.stop()
+  const served = await load
+  const failed = served.non2xx + served.errors + served.timeouts
+  say(`rotation: ${outcome.profiles.toLocaleString('en-GB')} profiles (${(2 * outcome.profiles).toLocaleString('en-GB')} values) in ${fmt(seconds, 1)} s ` +
+    `(target under 180 s), batches of ${BATCH}, while GET /me served ${fmt(served.requests.average, 0)} req/s with ${failed} failed requests`)
+  await server.stop()
+} catch (error) {
+  process.exitCode = 1
+  say(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
+} finally {
+  await cleanUp()
+}
