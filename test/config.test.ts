@@ -82,7 +82,7 @@ t.test('in production the server listens on every interface', async (t) => {
 })
 
 t.test('admins need a second factor by default in production only', async (t) => {
-  const mail = { SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }
+  const mail = { SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com', DATA_KEYS }
   t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...mail }).adminMfa, 'required')
   t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ADMIN_MFA: 'optional', ...mail }).adminMfa, 'optional')
   t.equal(loadConfig({ JWT_SECRET: SECRET }).adminMfa, 'optional')

@@ -121,5 +121,5 @@ export const EXPECTED_CONFLICTS = [
   { oldId: 12, reason: 'email must be a valid email address' },
   { oldId: 14, reason: 'a value holds a character PostgreSQL cannot store (\\u0000)' },
   { oldId: 15, reason: 'policy must be 1 to 128 printable ASCII characters, not starting or ending with a space' },
-  { oldId: 17, reason: 'the database refused it (SQLSTATE 22003)' }
+  { oldId: 17, reason: 'genetic_result/a is a number too large to be carried exactly (beyond ±1.8e308): send it as a string' }
 ]

@@ -1,6 +1,7 @@
 // The import of the old service's customers: which old rows the new rules take as they are, and
 // writing them in batches, each batch committed on its own so that a stopped run resumes. Nothing is
 // guessed: a row the service cannot take as it is goes, whole, to legacy_import_conflicts.
+import { findInexactNumber } from '../plugins/app/body-parsers.js'
 import { createHash } from 'node:crypto'
 import type { Database, Queryable } from '../db/database.js'
 import { foldEmail } from '../db/email-folding.js'
@@ -197,6 +198,11 @@ function examine (row: LegacyUserRow, twins: Map<number, number[]>, importTime: 
     if (policyProblem !== undefined) return refuse(policyProblem)
   }
   if (row.genetic_result !== null) {
+    // Encrypted, the text reaches PostgreSQL as a ciphertext: what jsonb refused, and what the API
+    // refuses in a body, is refused here.
+    if (/\\u0000/.test(row.genetic_result)) return refuse('a value holds a character PostgreSQL cannot store (\\u0000)')
+    const inexact = findInexactNumber(row.genetic_result, 'genetic_result')
+    if (inexact !== undefined) return refuse(inexact)
     const result = JSON.parse(row.genetic_result) as unknown
     const kind = result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result === 'object' ? 'object' : `a ${typeof result}`
     if (kind !== 'object') return refuse(`genetic_result is ${kind}, not a JSON object`)

@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { importLegacyUsers, type ImportReport } from '../accounts/legacy-import.js'
 import { loadConfig, readDotEnv, type Config } from '../config.js'
-import { connectionProblem, describePostgresUrl, openDatabase, type Database, type Queryable } from '../db/database.js'
+import { connectionProblem, describePostgresUrl, openDatabase, withCipher, type Database, type Queryable } from '../db/database.js'
+import { createDataCipher } from '../db/data-cipher.js'
 import { LEGACY_COLUMNS, legacyUsersTable } from '../db/legacy-users.js'
 import { schemaStatus } from '../db/migrations.js'
 import { tables } from '../db/tables.js'
@@ -163,7 +164,8 @@ async function openTarget (config: Config): Promise<Database> {
   try {
     const { current, latest } = await schemaStatus(db)
     if (current < latest) throw new ImportRefused(`${notMigrated} (it is at schema version ${current} of ${latest})`)
-    return db
+    // The health data it writes is encrypted under DATA_KEYS, as the service writes it.
+    return withCipher(db, createDataCipher(config.dataKeys))
   } catch (error) {
     await db.close()
     if (error instanceof ImportRefused) throw error

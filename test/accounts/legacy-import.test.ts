@@ -2,13 +2,16 @@ import bcrypt from 'bcrypt'
 import pg from 'pg'
 import t from 'tap'
 import { importLegacyUsers, type ImportReport } from '../../src/accounts/legacy-import.js'
-import { openDatabase, type Database, type Queryable } from '../../src/db/database.js'
+import { openDatabase, withCipher, type Database, type Queryable } from '../../src/db/database.js'
+import { createDataCipher } from '../../src/db/data-cipher.js'
 import { migrate } from '../../src/db/migrations.js'
-import { buildTestApp, resetData, signUp, testDatabase, type Test } from '../helper.js'
+import { buildTestApp, resetData, signUp, testConfig, testDatabase, type Test } from '../helper.js'
 import { EXPECTED_CONFLICTS, legacyDatabase, OLD_PASSWORDS } from '../legacy-database.js'
 import { databaseBehindSwitch, emptyPostgresDatabase } from '../support.js'
 
-const target = await testDatabase(t)
+// The service's connections carry the cipher the health data is written with; so do these.
+const cipher = createDataCipher(testConfig().dataKeys)
+const target = withCipher(await testDatabase(t), cipher)
 const old = await legacyDatabase(t)
 const IMPORT_TIME = new Date('2026-05-06T07:08:09.000Z')
 const IMPORTED_IDS = [1, 2, 3, 13, 16, 40]
@@ -102,14 +105,25 @@ t.test('each old row becomes the same user, or a conflict kept whole', async (t)
     'no timestamps at all: the import time')
   t.match(byId.get(16), { created_at: '2019-03-04 05:06:07.123456', modified_at: '2019-03-04 05:06:07.123456' })
 
-  const { rows: profiles } = await target.query('SELECT user_id, policy, genetic_result, updated_by FROM genetic_profiles ORDER BY user_id')
+  // Stored encrypted, each value sealed for its row's id (the old id, for a conflict).
+  const opened = (value: string | null, id: number): string | null => value === null ? null : cipher.decrypt(value, id)
+  const { rows: stored } = await target.query<{ user_id: number, policy: string | null, genetic_result: string | null, updated_by: number | null }>(
+    'SELECT user_id, policy, genetic_result, updated_by FROM genetic_profiles ORDER BY user_id')
+  t.notOk(stored.some((p) => p.policy?.startsWith('POL-') === true), 'no policy number in clear')
+  const profiles = stored.map((p) => ({
+    ...p,
+    policy: opened(p.policy, p.user_id),
+    genetic_result: p.genetic_result === null ? null : JSON.parse(opened(p.genetic_result, p.user_id) as string)
+  }))
   t.same(profiles, [
     { user_id: 1, policy: 'POL-1', genetic_result: { BRCA1: 'negative', APOE: 'e3/e3' }, updated_by: null },
     { user_id: 3, policy: 'POL-3', genetic_result: null, updated_by: null },
     { user_id: 16, policy: null, genetic_result: { MTHFR: 'C677T' }, updated_by: null }
   ])
 
-  const { rows: conflicts } = await target.query('SELECT old_id, reason, old_row, policy, genetic_result FROM legacy_import_conflicts ORDER BY old_id')
+  const { rows: storedConflicts } = await target.query<{ old_id: number, reason: string, old_row: unknown, policy: string | null, genetic_result: string | null }>(
+    'SELECT old_id, reason, old_row, policy, genetic_result FROM legacy_import_conflicts ORDER BY old_id')
+  const conflicts = storedConflicts.map((c) => ({ ...c, policy: opened(c.policy, c.old_id), genetic_result: opened(c.genetic_result, c.old_id) }))
   t.same(conflicts.map((c) => ({ oldId: c.old_id, reason: c.reason })), EXPECTED_CONFLICTS)
   const six = old.rows.find((r) => r.id === 6)
   t.same(conflicts.find((c) => c.old_id === 6), {
@@ -216,7 +230,7 @@ t.test('a connection to the target lost mid-batch stops the run with the error; 
   await migrate(setup)
   await setup.close()
   const link = await databaseBehindSwitch(t, url)
-  const db = await openDatabase({ url: link.url, connectionTimeoutMs: 30_000 })
+  const db = withCipher(await openDatabase({ url: link.url, connectionTimeoutMs: 30_000 }), cipher)
   t.teardown(async () => await db.close())
   const cut = link.cutWhenSent(/INSERT INTO users/)
   await t.rejects(runImport(t, { into: db, batchSize: 4 }), /Connection terminated/)

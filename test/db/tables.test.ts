@@ -11,7 +11,7 @@ const failure = Object.assign(new Error('canceling statement due to statement ti
 const cipher = createDataCipher([{ id: 'k1', key: Buffer.alloc(32) }])
 const failing: Queryable = { query: async () => { throw failure }, cipher }
 const { users, geneticProfiles } = tables(failing)
-const refusing = (code: string): Queryable => ({ query: async () => { throw Object.assign(new Error(`error ${code}`), { code }) } })
+const refusing = (code: string): Queryable => ({ query: async () => { throw Object.assign(new Error(`error ${code}`), { code }) }, cipher })
 
 t.test('users: a duplicate email is EmailTaken, anything else passes through', async (t) => {
   await t.rejects(users.create({ email: 'ada@example.com', passwordHash: 'h', firstName: 'Ada', lastName: 'Lovelace', dob: '1990-04-17' }), failure)

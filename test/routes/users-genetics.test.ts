@@ -29,8 +29,16 @@ async function customerAndAdmin () {
   return { admin, customer, id: customer.user.id }
 }
 
+/** The stored profiles, their values opened with the service's keys (they are stored encrypted). */
 async function profileRows (): Promise<unknown[]> {
-  return (await db.query('SELECT user_id, policy, genetic_result FROM genetic_profiles ORDER BY user_id')).rows
+  const { rows } = await db.query<{ user_id: number, policy: string | null, genetic_result: string | null }>(
+    'SELECT user_id, policy, genetic_result FROM genetic_profiles ORDER BY user_id')
+  const open = (value: string | null, userId: number): string | null => value === null ? null : app.dataCipher.decrypt(value, userId)
+  return rows.map((row) => ({
+    user_id: row.user_id,
+    policy: open(row.policy, row.user_id),
+    genetic_result: row.genetic_result === null ? null : JSON.parse(open(row.genetic_result, row.user_id) as string)
+  }))
 }
 
 async function geneticsAudit (id: number): Promise<string[][]> {
