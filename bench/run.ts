@@ -27,6 +27,7 @@ import { hashTime, meter } from './measure.js'
 import { buildProduction, memory, startServer } from './processes.js'
 import { report } from './report.js'
 import { adminList, checkSession, flood, health, loads, logInAdmin, login, me, signup, type Bench } from './scenarios.js'
+import { mailSink } from './mail-sink.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
 import { REPO, SCENARIOS, SMALL_USERS, type Scenario, type Settings } from './settings.js'
 
@@ -76,6 +77,7 @@ try {
   const { ms: firstHashMs, hash } = await hashTime(settings.bcryptCost)
   say(`bcrypt cost ${settings.bcryptCost}: ${fmt(firstHashMs, 1)} ms a hash`)
   const db = await connect(database.url)
+  const mail = await mailSink()
   await seedUsers(db, hash, 1, SMALL_USERS)
   const jwtSecret = randomBytes(48).toString('base64url')
   // Users 2 to 1 000 get a session each, and their tokens take turns on GET /me.
@@ -93,6 +95,8 @@ try {
     AUTH_RATE_LIMIT: '1000000',
     LOG_LEVEL: 'info',
     CAPTCHA: 'off',
+    SMTP_URL: mail.url,
+    PUBLIC_URL: 'https://dna.example.com',
     ...(settings.uvThreadpoolSize === undefined ? {} : { UV_THREADPOOL_SIZE: settings.uvThreadpoolSize })
   }, logFile, settings.profile)
   say(`server pid ${server.pid} on ${server.url}, logging to a file`)
