@@ -61,12 +61,15 @@ t.test('the server answers, logs requests as JSON without their query string, an
   t.same(await missing.json(), { statusCode: 404, error: 'Not Found', message: 'no route for GET /nowhere' })
 
   const completed = (text: string): number => logLines(text).filter((line) => line.msg === 'request completed').length
-  await server.waitFor('stdout', (text) => completed(text) === 3)
+  // The probes that succeeded write no line; the one refused (400) does.
+  const refused = await fetch(`${url}/ready?email=ada@example.com&probe=%00`)
+  t.equal(refused.status, 400)
+  await server.waitFor('stdout', (text) => completed(text) === 2)
   const lines = logLines(server.output.stdout)
   t.match(lines.find((line) => line.level === 40), { msg: `JWT_SECRET is not set: made a random one and saved it in ${dataDir}/jwt-secret (readable by this user only) for later starts to reuse; production needs JWT_SECRET` },
     'the generated secret is worth a warning')
   t.match(lines.filter((line) => line.req !== undefined).map((line) => line.req),
-    [{ method: 'GET', url: '/health', remoteAddress: '127.0.0.1' }, { url: '/ready' }, { url: '/nowhere' }])
+    [{ method: 'GET', url: '/nowhere', remoteAddress: '127.0.0.1' }, { url: '/ready' }])
   t.notMatch(server.output.stdout, /ada@example\.com/, 'the query string, which may hold personal data, is not logged')
   t.match(lines.find((line) => /^dna-api is serving/.test(line.msg)), {
     level: 30,
