@@ -87,8 +87,12 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     const { email, password, remember_me: rememberMe } = request.body
     const found = await app.data.users.findByEmailWithHash(email)
     const valid = await app.passwords.verify(password, found?.passwordHash)
-    if (found === undefined || !valid) throw unauthorized('invalid credentials')
+    if (found === undefined || !valid) {
+      app.metrics.login('failure')
+      throw unauthorized('invalid credentials')
+    }
 
+    app.metrics.login('success')
     await app.loginLockout.reset(request)
     const { user } = found
     const ttl = rememberMe === true ? config.jwtRememberTtl : config.jwtTtl
