@@ -47,7 +47,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       lastName: cleanName(body.last_name),
       dob: checkDob(body.dob)
     }
-    const problem = passwordProblem(body.password, [user.email, user.firstName, user.lastName])
+    const problem = await passwordProblem(body.password, [user.email, user.firstName, user.lastName])
     if (problem !== undefined) throw badRequest(`body/${problem}`)
     const passwordHash = await app.passwords.hash(body.password)
 
