@@ -33,7 +33,7 @@ migrate: build
 # The server is make's own child, not npm's: on Ctrl-C npm dies of the signal and make reports the
 # run as failed ("make: *** [Makefile: run] Interrupt"), while the server itself exits with 0.
 run: migrate
-	exec node --max-semi-space-size=4 --max-old-space-size=256 dist/server.js
+	exec node --max-semi-space-size=8 --max-old-space-size=256 dist/server.js
 
 ## dev: serve from the TypeScript sources, restarting on change
 dev: migrate
