@@ -26,7 +26,7 @@ import { fmt, say } from './format.js'
 import { hashTime, meter } from './measure.js'
 import { buildProduction, memory, startServer } from './processes.js'
 import { report } from './report.js'
-import { adminList, checkSession, flood, health, loads, logInAdmin, login, me, signup, type Bench } from './scenarios.js'
+import { adminList, checkSession, flood, health, loads, logInAdmin, login, me, signup, signupFlood, type Bench } from './scenarios.js'
 import { mailSink } from './mail-sink.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
 import { REPO, SCENARIOS, SMALL_USERS, type Scenario, type Settings } from './settings.js'
@@ -130,6 +130,7 @@ try {
   if (runs('login')) await login(bench)
   if (runs('signup')) await signup(bench)
   if (runs('flood')) await flood(bench)
+  if (runs('signupflood')) await signupFlood(bench)
   if (runs('admin')) await adminList(bench, settings.users)
 
   const peakRss = memory(server.pid).peak

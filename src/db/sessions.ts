@@ -4,7 +4,7 @@ import type { PreparedStatement, Queryable } from './database.js'
 import { USER_COLUMNS } from './users.js'
 
 /** Made by every authenticated request: prepared, so that PostgreSQL plans it once per connection. */
-const FIND_USER: PreparedStatement = {
+export const FIND_USER: PreparedStatement = {
   name: 'sessions.find-user',
   text: `SELECT ${USER_COLUMNS}
            FROM sessions s
