@@ -49,7 +49,7 @@ TAP = tap () { if [ -t 1 ]; then $(TAP_BIN) "$$@"; else CI=true $(TAP_BIN) --rep
 
 # The tests that start processes (the server, the command-line programs, Chromium) or run servers
 # against the local PostgreSQL: `make test` leaves them out to stay quick, `make test-all` runs them.
-PROCESS_TESTS := test/server.test.ts test/server-logs.test.ts test/instances.test.ts test/outage.test.ts \
+PROCESS_TESTS := test/server.test.ts test/server-logs.test.ts test/instances.test.ts test/outage.test.ts test/pgbouncer.test.ts \
 	$(wildcard test/cli/*.test.ts) $(wildcard test/e2e/*.test.ts)
 
 ## test: the in-process tests, on the embedded database (or on TEST_DATABASE_URL's server); prints their
@@ -61,7 +61,7 @@ test: install
 
 ## test-all: every test, the process and browser ones too, with coverage held to 100 % over all of them (CI)
 test-all: install
-	@test/prerequisites.sh postgres chromium
+	@test/prerequisites.sh postgres chromium pgbouncer
 	$(TAP) --coverage-report=text --coverage-report=text-summary $(TAP_FLAGS)
 
 # The test files whose database does not follow TEST_DATABASE_URL: they pick their own (both drivers side
@@ -69,7 +69,7 @@ test-all: install
 # `make test-all` already runs them exactly as `make test-postgres` would.
 SAME_ON_EVERY_DATABASE := test/config.test.ts test/http/cursor.test.ts test/accounts/passwords.test.ts test/db/tables.test.ts \
 	test/db/database.test.ts test/db/migrations.test.ts test/plugins/app/database.test.ts test/outage.test.ts \
-	test/instances.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
+	test/instances.test.ts test/pgbouncer.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
 	test/cli/migrate.test.ts test/cli/openapi.test.ts
 
 ## test-postgres: the rest of the suite again on PostgreSQL (TEST_DATABASE_URL, else the local server), without
