@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-timing clean
+.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-variants bench-timing clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -122,6 +122,10 @@ client-check: install
 ## it out; every setting is in bench/README.md
 bench: build
 	npx tsx bench/run.ts
+
+## bench-variants: one load on several variants of the server in alternating rounds (`VARIANTS='[{"name":…,"env":{…}}]'`, see bench/README.md)
+bench-variants: build
+	npx tsx bench/variants.ts
 
 ## bench-timing: do a failed login and a password-reset request take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install

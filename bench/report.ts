@@ -2,7 +2,7 @@
 // how they were made; printed, and written as Markdown to bench/results.md (or RESULTS).
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { relative } from 'node:path'
 import { fmt, fmtRate, say } from './format.js'
 import { median, type Measure, type Meter } from './measure.js'
@@ -26,6 +26,8 @@ export interface Run {
   logLines: number
   /** Date.now() at the start. */
   started: number
+  /** The machine's load average (1, 5, 15 minutes) at the start. */
+  loadBefore: number[]
 }
 
 function table (header: string[], rows: string[][]): { text: string, markdown: string } {
@@ -98,7 +100,8 @@ function notes (run: Run): string[] {
   const bcryptBound = median(hashTimes.map((ms) => cores / (ms / 1000)))
   return [
     `Commit ${commit}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; \`make bench\` took ${fmt(minutes, 1)} minutes${settings.quick ? ' (QUICK=1: short runs, fewer users; not for comparison)' : ''}.`,
-    `Machine: ${machine}. The server, PostgreSQL, the ceilings and autocannon share these cores, so the ratios, measured in the same run, are what to compare between machines.`,
+    `Machine: ${machine}. The server, PostgreSQL, the ceilings and autocannon share these cores, so the ratios, measured in the same run, are what to compare between machines. ` +
+      `Load average (1, 5, 15 min) ${run.loadBefore.map((value) => value.toFixed(2)).join(' ')} at the start, ${loadavg().map((value) => value.toFixed(2)).join(' ')} at the end.`,
     `${settings.rounds} round(s) per figure, each figure alternating with its ceiling; a round is ${settings.warmup} s of warm-up then ${settings.duration} s counted, at fixed concurrency: ` +
       `${settings.connections} connections for GET routes, ${settings.authConnections} for login and signup, ${settings.floodConnections} for the login flood. ` +
       'Values are medians over the rounds; the ratio is the median of the per-round ratios, listed in brackets. req/s counts 2xx answers; ' +

@@ -19,7 +19,7 @@
 //   UV_THREADPOOL_SIZE (passed to the server).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { atCleanUp, cleanUp, cleanUpOnSignals } from './cleanup.js'
 import { fmt, say } from './format.js'
@@ -67,6 +67,7 @@ cleanUpOnSignals()
 const settings = readSettings()
 const runs = (scenario: Scenario): boolean => settings.only.has(scenario)
 const started = Date.now()
+const loadBefore = loadavg()
 const workDir = mkdtempSync(join(tmpdir(), 'dna-api-bench-'))
 atCleanUp(() => rmSync(workDir, { recursive: true, force: true }))
 
@@ -136,7 +137,7 @@ try {
   const peakRss = memory(server.pid).peak
   await server.stop()
   const logLines = readFileSync(logFile, 'utf8').split('\n').filter((line) => line.startsWith('{')).length
-  report({ settings, meter: bench.meter, database, hashTimes: bench.hashTimes, sessions: tokens.length, seedSeconds, startRss, peakRss, logLines, started })
+  report({ settings, meter: bench.meter, database, hashTimes: bench.hashTimes, sessions: tokens.length, seedSeconds, startRss, peakRss, logLines, started, loadBefore })
 } catch (error) {
   process.exitCode = 1
   say(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
