@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-variants bench-timing clean
+.PHONY: install build migrate run dev test test-all test-postgres fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin bench bench-scale bench-variants bench-timing clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -122,6 +122,11 @@ client-check: install
 ## it out; every setting is in bench/README.md
 bench: build
 	npx tsx bench/run.ts
+
+## bench-scale: GET /me and login with 10 000 000 sessions and 1 000 000 rate-limit counters against small tables, and GET /me
+## while the housekeeping deletes 1 000 000 expired rows of each; writes bench/results-scale.md (settings in bench/scale.ts)
+bench-scale: build
+	npx tsx bench/scale.ts
 
 ## bench-variants: one load on several variants of the server in alternating rounds (`VARIANTS='[{"name":…,"env":{…}}]'`, see bench/README.md)
 bench-variants: build

@@ -16,9 +16,9 @@ export interface ScratchDatabase {
   postgresVersion: string
 }
 
-/** `dna_api_bench_<pid>`, created, migrated, and dropped at clean-up (also on failure or Ctrl-C). */
-export async function createScratchDatabase (serverUrl: string, workDir: string): Promise<ScratchDatabase> {
-  const dbName = `dna_api_bench_${process.pid}`
+/** `dna_api_bench_<pid><suffix>`, created, migrated, and dropped at clean-up (also on failure or Ctrl-C). */
+export async function createScratchDatabase (serverUrl: string, workDir: string, suffix = ''): Promise<ScratchDatabase> {
+  const dbName = `dna_api_bench_${process.pid}${suffix}`
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
   const postgresVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version
