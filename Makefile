@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy rotate-keys audit-verify bench bench-timing bench-import bench-health-data clean
+.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy rotate-keys audit-verify bench bench-timing bench-import bench-health-data bench-scale bench-variants clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -33,7 +33,7 @@ migrate: build
 # The server is make's own child, not npm's: on Ctrl-C npm dies of the signal and make reports the
 # run as failed ("make: *** [Makefile: run] Interrupt"), while the server itself exits with 0.
 run: migrate
-	exec node --max-semi-space-size=4 --max-old-space-size=256 dist/server.js
+	exec node --max-semi-space-size=8 --max-old-space-size=256 dist/server.js
 
 ## dev: serve from the TypeScript sources, restarting on change
 dev: migrate
@@ -49,7 +49,7 @@ TAP = tap () { if [ -t 1 ]; then $(TAP_BIN) "$$@"; else CI=true $(TAP_BIN) --rep
 
 # The tests that start processes (the server, the command-line programs, Chromium) or run servers
 # against the local PostgreSQL: `make test` leaves them out to stay quick, `make test-all` runs them.
-PROCESS_TESTS := test/server.test.ts test/server-logs.test.ts test/instances.test.ts test/outage.test.ts \
+PROCESS_TESTS := test/server.test.ts test/server-logs.test.ts test/instances.test.ts test/outage.test.ts test/pgbouncer.test.ts \
 	$(wildcard test/cli/*.test.ts) $(wildcard test/e2e/*.test.ts)
 
 ## test: the in-process tests, on the embedded database (or on TEST_DATABASE_URL's server); prints their
@@ -61,7 +61,7 @@ test: install
 
 ## test-all: every test, the process and browser ones too, with coverage held to 100 % over all of them (CI)
 test-all: install
-	@test/prerequisites.sh postgres chromium
+	@test/prerequisites.sh postgres chromium pgbouncer
 	$(TAP) --coverage-report=text --coverage-report=text-summary $(TAP_FLAGS)
 
 # The test files whose database does not follow TEST_DATABASE_URL: they pick their own (both drivers side
@@ -69,7 +69,7 @@ test-all: install
 # `make test-all` already runs them exactly as `make test-postgres` would.
 SAME_ON_EVERY_DATABASE := test/config.test.ts test/http/cursor.test.ts test/accounts/passwords.test.ts test/db/tables.test.ts \
 	test/db/database.test.ts test/db/migrations.test.ts test/plugins/app/database.test.ts test/outage.test.ts \
-	test/instances.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
+	test/instances.test.ts test/pgbouncer.test.ts test/server.test.ts test/server-logs.test.ts test/cli/admin.test.ts test/cli/fail.test.ts \
 	test/cli/migrate.test.ts test/cli/openapi.test.ts \
 	test/cli/import-legacy.test.ts test/cli/import-legacy-faults.test.ts test/cli/progress.test.ts
 
@@ -152,6 +152,15 @@ bench: build
 ## the server serves; on a scratch PostgreSQL database like `make bench`; out of CI (see bench/README.md)
 bench-health-data: build
 	npx tsx bench/health-data.ts
+
+## bench-scale: GET /me and login with 10 000 000 sessions and 1 000 000 rate-limit counters against small tables, and GET /me
+## while the housekeeping deletes 1 000 000 expired rows of each; writes bench/results-scale.md (settings in bench/scale.ts)
+bench-scale: build
+	npx tsx bench/scale.ts
+
+## bench-variants: one load on several variants of the server in alternating rounds (`VARIANTS='[{"name":…,"env":{…}}]'`, see bench/README.md)
+bench-variants: build
+	npx tsx bench/variants.ts
 
 ## bench-timing: do a failed login and a password-reset request take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install

@@ -63,18 +63,24 @@ export async function startCeiling (script: string, env: Record<string, string>)
 
 /** `npm start`, the command production runs: `node [flags] dist/server.js`. */
 export const START = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-const START_FLAGS = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/server\.js$/.exec(START)?.[1].trim().split(' ').filter(Boolean)
+export const START_FLAGS = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/server\.js$/.exec(START)?.[1].trim().split(' ').filter(Boolean)
 if (START_FLAGS === undefined) throw new Error(`npm start is not \`node [flags] dist/server.js\` but \`${START}\`: teach bench/processes.ts to start it`)
+
+/** How a server differs from `npm start`: other V8 flags, another build directory (bench/variants.ts). */
+export interface ServerVariant {
+  nodeFlags?: string[]
+  dist?: string
+}
 
 /**
  * The server as `npm start` runs it, in an empty directory (so no developer's .env is read);
  * with `profile`, it writes a --cpu-prof profile there when it stops.
  */
-export async function startServer (workDir: string, env: Record<string, string>, logFile: string, profile: string | undefined): Promise<Child> {
+export async function startServer (workDir: string, env: Record<string, string>, logFile: string, profile: string | undefined, variant: ServerVariant = {}): Promise<Child> {
   const port = await freePort()
   const log = openSync(logFile, 'a')
-  const nodeArgs = [...START_FLAGS as string[], ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])]
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'dist/server.js')], {
+  const nodeArgs = [...(variant.nodeFlags ?? START_FLAGS as string[]), ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])]
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO, variant.dist ?? 'dist', 'server.js')], {
     cwd: workDir, env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', log, log]
   })
   closeSync(log)

@@ -2,13 +2,13 @@
 // how they were made; printed, and written as Markdown to bench/results.md (or RESULTS).
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { relative } from 'node:path'
 import { fmt, fmtRate, say } from './format.js'
 import { median, type Measure, type Meter } from './measure.js'
 import { START } from './processes.js'
 import type { ScratchDatabase } from './seed.js'
-import { cores, LOGIN_USERS, PAGE, POOL_SIZE, REPO, SMALL_USERS, type Settings } from './settings.js'
+import { cores, LOGIN_USERS, PAGE, POOL_SIZE, REPO, RSS_TARGET_MB, SMALL_USERS, type Settings } from './settings.js'
 
 /** What a finished run hands to the report besides its measurements. */
 export interface Run {
@@ -26,6 +26,8 @@ export interface Run {
   logLines: number
   /** Date.now() at the start. */
   started: number
+  /** The machine's load average (1, 5, 15 minutes) at the start. */
+  loadBefore: number[]
 }
 
 function table (header: string[], rows: string[][]): { text: string, markdown: string } {
@@ -55,11 +57,15 @@ function summary ({ settings, meter, hashTimes, peakRss }: Run): string[][] {
   target('GET /health, req/s', fmtRate(medianOf('GET /health', (m) => m.rps)),
     `${fmtRate(medianOf('ceiling: bare Fastify, constant JSON', (m) => m.rps))} (bare Fastify)`, 'health', percent, '≥ 60 %', (r) => r >= 0.6)
   target('GET /me, req/s', fmtRate(medianOf('GET /api/v1/users/me', (m) => m.rps)),
-    `${fmtRate(medianOf('ceiling: Fastify + JWT + one prepared select', (m) => m.rps))} (Fastify + JWT + one select)`, 'me', percent, '≥ 80 %', (r) => r >= 0.8)
+    `${fmtRate(medianOf('ceiling: Fastify + JWT + the same session query', (m) => m.rps))} (Fastify + JWT + the same query)`, 'me', percent, '≥ 85 %', (r) => r >= 0.85)
+  target('GET /me against a primary-key select, req/s', fmtRate(medianOf('GET /api/v1/users/me', (m) => m.rps)),
+    `${fmtRate(medianOf('reference: Fastify + JWT + one primary-key select', (m) => m.rps))} (Fastify + JWT + one select)`, 'me-select', percent, '—', () => true)
   target('POST login, req/s', fmtRate(medianOf('POST /api/v1/users/login', (m) => m.rps)), `${fmtRate(bcryptBound)} (bcrypt bound)`, 'login', percent, '≥ 85 %', (r) => r >= 0.85)
-  target('POST signup, req/s', fmtRate(medianOf('POST /api/v1/users (signup)', (m) => m.rps)), `${fmtRate(bcryptBound)} (bcrypt bound)`, 'signup', percent, '≥ 85 %', (r) => r >= 0.85)
+  target('POST signup, req/s', fmtRate(medianOf('POST /api/v1/users (signup)', (m) => m.rps)), `${fmtRate(bcryptBound)} (bcrypt bound)`, 'signup', percent, '≥ 95 %', (r) => r >= 0.95)
   target('GET /me p99 under a login flood, ms', fmt(medianOf('GET /api/v1/users/me under a login flood', (m) => m.p99), 1),
     `${fmt(medianOf('GET /api/v1/users/me, before the flood', (m) => m.p99), 1)} (p99 just before)`, 'flood', times, '≤ 3 ×', (r) => r <= 3)
+  target('GET /me p99 under a signup flood, ms', fmt(medianOf('GET /api/v1/users/me under a signup flood', (m) => m.p99), 1),
+    `${fmt(medianOf('GET /api/v1/users/me, before the signup flood', (m) => m.p99), 1)} (p99 just before)`, 'signup-flood', times, '≤ 3 ×', (r) => r <= 3)
   for (const users of [SMALL_USERS, settings.users]) {
     const label = users.toLocaleString('en-GB')
     const msPer = (name: string): number => 1000 * settings.connections / medianOf(name, (m) => m.rps)
@@ -67,7 +73,7 @@ function summary ({ settings, meter, hashTimes, peakRss }: Run): string[][] {
       `${fmt(msPer(`admin list, ${label} users, first page`), 1)} (first page)`, `admin ${users}`, times,
       users === settings.users ? '≤ 1.5 ×' : '—', (r) => users !== settings.users || r <= 1.5)
   }
-  targets.push(['server RSS, peak of the run (VmHWM), MB', fmt(peakRss), '150 (target)', percent(peakRss / 150), '< 150 MB', peakRss < 150 ? 'met' : 'NOT met'])
+  targets.push(['server RSS, peak of the run (VmHWM), MB', fmt(peakRss), `${RSS_TARGET_MB} (target)`, percent(peakRss / RSS_TARGET_MB), `< ${RSS_TARGET_MB} MB`, peakRss < RSS_TARGET_MB ? 'met' : 'NOT met'])
   // The 1 000-user list has no target of its own: it is there to compare with the million.
   for (const row of targets) if (row[4] === '—') row[5] = ''
   return targets
@@ -94,7 +100,8 @@ function notes (run: Run): string[] {
   const bcryptBound = median(hashTimes.map((ms) => cores / (ms / 1000)))
   return [
     `Commit ${commit}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; \`make bench\` took ${fmt(minutes, 1)} minutes${settings.quick ? ' (QUICK=1: short runs, fewer users; not for comparison)' : ''}.`,
-    `Machine: ${machine}. The server, PostgreSQL, the ceilings and autocannon share these cores, so the ratios, measured in the same run, are what to compare between machines.`,
+    `Machine: ${machine}. The server, PostgreSQL, the ceilings and autocannon share these cores, so the ratios, measured in the same run, are what to compare between machines. ` +
+      `Load average (1, 5, 15 min) ${run.loadBefore.map((value) => value.toFixed(2)).join(' ')} at the start, ${loadavg().map((value) => value.toFixed(2)).join(' ')} at the end.`,
     `${settings.rounds} round(s) per figure, each figure alternating with its ceiling; a round is ${settings.warmup} s of warm-up then ${settings.duration} s counted, at fixed concurrency: ` +
       `${settings.connections} connections for GET routes, ${settings.authConnections} for login and signup, ${settings.floodConnections} for the login flood. ` +
       'Values are medians over the rounds; the ratio is the median of the per-round ratios, listed in brackets. req/s counts 2xx answers; ' +

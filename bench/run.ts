@@ -19,14 +19,15 @@
 //   UV_THREADPOOL_SIZE (passed to the server).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { atCleanUp, cleanUp, cleanUpOnSignals } from './cleanup.js'
 import { fmt, say } from './format.js'
 import { hashTime, meter } from './measure.js'
 import { buildProduction, memory, startServer } from './processes.js'
 import { report } from './report.js'
-import { adminList, checkSession, flood, health, loads, logInAdmin, login, me, signup, type Bench } from './scenarios.js'
+import { adminList, checkSession, flood, health, loads, logInAdmin, login, me, signup, signupFlood, type Bench } from './scenarios.js'
+import { mailSink } from './mail-sink.js'
 import { LOCAL_POSTGRES_URL } from '../src/db/scratch-database.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
 import { REPO, SCENARIOS, SMALL_USERS, type Scenario, type Settings } from './settings.js'
@@ -67,6 +68,7 @@ cleanUpOnSignals()
 const settings = readSettings()
 const runs = (scenario: Scenario): boolean => settings.only.has(scenario)
 const started = Date.now()
+const loadBefore = loadavg()
 const workDir = mkdtempSync(join(tmpdir(), 'dna-api-bench-'))
 atCleanUp(() => rmSync(workDir, { recursive: true, force: true }))
 
@@ -77,6 +79,7 @@ try {
   const { ms: firstHashMs, hash } = await hashTime(settings.bcryptCost)
   say(`bcrypt cost ${settings.bcryptCost}: ${fmt(firstHashMs, 1)} ms a hash`)
   const db = await connect(database.url)
+  const mail = await mailSink()
   await seedUsers(db, hash, 1, SMALL_USERS)
   const jwtSecret = randomBytes(48).toString('base64url')
   // Users 2 to 1 000 get a session each, and their tokens take turns on GET /me.
@@ -95,6 +98,8 @@ try {
     AUTH_RATE_LIMIT: '1000000',
     LOG_LEVEL: 'info',
     CAPTCHA: 'off',
+    SMTP_URL: mail.url,
+    PUBLIC_URL: 'https://dna.example.com',
     ...(settings.uvThreadpoolSize === undefined ? {} : { UV_THREADPOOL_SIZE: settings.uvThreadpoolSize })
   }, logFile, settings.profile)
   say(`server pid ${server.pid} on ${server.url}, logging to a file`)
@@ -128,12 +133,13 @@ try {
   if (runs('login')) await login(bench)
   if (runs('signup')) await signup(bench)
   if (runs('flood')) await flood(bench)
+  if (runs('signupflood')) await signupFlood(bench)
   if (runs('admin')) await adminList(bench, settings.users)
 
   const peakRss = memory(server.pid).peak
   await server.stop()
   const logLines = readFileSync(logFile, 'utf8').split('\n').filter((line) => line.startsWith('{')).length
-  report({ settings, meter: bench.meter, database, hashTimes: bench.hashTimes, sessions: tokens.length, seedSeconds, startRss, peakRss, logLines, started })
+  report({ settings, meter: bench.meter, database, hashTimes: bench.hashTimes, sessions: tokens.length, seedSeconds, startRss, peakRss, logLines, started, loadBefore })
 } catch (error) {
   process.exitCode = 1
   say(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)

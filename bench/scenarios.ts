@@ -90,15 +90,24 @@ export async function health ({ settings, meter, server }: Bench): Promise<void>
   await ceiling.stop()
 }
 
-/** GET /me against Fastify + @fastify/jwt + one prepared primary-key select. */
+/**
+ * GET /me against the same work done by bare Fastify + @fastify/jwt + the service's session query
+ * (the target), and against one prepared primary-key select instead of that query (information).
+ */
 export async function me ({ settings, meter, server, databaseUrl, jwtSecret, loads }: Bench): Promise<void> {
-  const ceiling = await startCeiling('ceiling-me.ts', { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, POOL_SIZE: String(POOL_SIZE) })
+  const env = { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, POOL_SIZE: String(POOL_SIZE) }
+  const sameWork = await startCeiling('ceiling-me-session.ts', env)
+  const primaryKey = await startCeiling('ceiling-me.ts', env)
+  const others = [server.pid, sameWork.pid, primaryKey.pid]
   for (let round = 0; round < settings.rounds; round++) {
-    const reference = await meter.measure('ceiling: Fastify + JWT + one prepared select', ceiling.pid, { ...loads.me, url: ceiling.url }, [server.pid])
-    const idle = await meter.measure('GET /api/v1/users/me', server.pid, loads.me, [ceiling.pid])
+    const reference = await meter.measure('ceiling: Fastify + JWT + the same session query', sameWork.pid, { ...loads.me, url: sameWork.url }, others)
+    const idle = await meter.measure('GET /api/v1/users/me', server.pid, loads.me, others)
+    const select = await meter.measure('reference: Fastify + JWT + one primary-key select', primaryKey.pid, { ...loads.me, url: primaryKey.url }, others)
     meter.ratio('me', idle.rps / reference.rps)
+    meter.ratio('me-select', idle.rps / select.rps)
   }
-  await ceiling.stop()
+  await sameWork.stop()
+  await primaryKey.stop()
 }
 
 // The bcrypt bound, cores ÷ the time of one hash, is measured again before each round: the
@@ -123,6 +132,24 @@ export async function signup (bench: Bench): Promise<void> {
   for (let round = 0; round < bench.settings.rounds; round++) {
     const ceiling = await bcryptBound(bench)
     bench.meter.ratio('signup', (await bench.meter.measure('POST /api/v1/users (signup)', bench.server.pid, bench.loads.signup)).rps / ceiling)
+  }
+}
+
+/** GET /me's p99 while signups flood the server (each scoring its password), against its p99 just before. */
+export async function signupFlood ({ settings, meter, server, loads }: Bench): Promise<void> {
+  for (let round = 0; round < settings.rounds; round++) {
+    const idle = await meter.measure('GET /api/v1/users/me, before the signup flood', server.pid, loads.me)
+    const signups = autocannon({ ...loads.signup, connections: settings.floodConnections, duration: 3600 })
+    let created = 0
+    signups.on('response', (_client: unknown, status: number) => { if (status === 201) created += 1 })
+    const floodStarted = performance.now()
+    const flooded = await meter.measure('GET /api/v1/users/me under a signup flood', server.pid, loads.me)
+    signups.stop()
+    await signups
+    meter.record(`POST /api/v1/users, the signup flood (${settings.floodConnections} connections)`, settings.floodConnections, {
+      rps: created / ((performance.now() - floodStarted) / 1000), p50: NaN, p99: NaN, errors: 0, rss: flooded.rss, otherCpu: flooded.otherCpu, requests: created
+    })
+    meter.ratio('signup-flood', flooded.p99 / idle.p99)
   }
 }
 

@@ -17,13 +17,13 @@ export interface ScratchDatabase {
   postgresVersion: string
 }
 
-/** `dna_api_bench_<pid>_<random>`, created, migrated, and dropped at clean-up (also on failure or Ctrl-C). */
-export async function createScratchDatabase (serverUrl: string, workDir: string): Promise<ScratchDatabase> {
+/** `dna_api_bench<suffix>_<pid>_<random>`, created, migrated, and dropped at clean-up (also on failure or Ctrl-C). */
+export async function createScratchDatabase (serverUrl: string, workDir: string, suffix = ''): Promise<ScratchDatabase> {
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
   const postgresVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version
   await admin.end()
-  const database = await createDatabase(serverUrl, 'dna_api_bench')
+  const database = await createDatabase(serverUrl, `dna_api_bench${suffix}`)
   atCleanUp(database.drop)
   const url = new URL(database.url)
   const databaseUrl = database.url

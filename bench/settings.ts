@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 export const REPO = fileURLToPath(new URL('..', import.meta.url))
 
 /** The scenarios, in the order they run; ONLY picks some of them. */
-export const SCENARIOS = ['health', 'me', 'login', 'signup', 'flood', 'admin'] as const
+export const SCENARIOS = ['health', 'me', 'login', 'signup', 'flood', 'signupflood', 'admin'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 export interface Settings {
@@ -44,3 +44,5 @@ export const PAGE = 20
 export const POOL_SIZE = 10
 export const JSON_BODY = { 'content-type': 'application/json' }
 export const cores = availableParallelism()
+/** The server's peak RSS under load must stay below this. */
+export const RSS_TARGET_MB = 200

@@ -22,6 +22,7 @@ import securityHeaders from './plugins/external/security-headers.js'
 import cors from './plugins/external/cors.js'
 import loadShedding from './plugins/external/load-shedding.js'
 import database from './plugins/app/database.js'
+import metrics from './plugins/app/metrics.js'
 import bodyParsers from './plugins/app/body-parsers.js'
 import inputGuard from './plugins/app/input-guard.js'
 import passwords from './plugins/app/password-hasher.js'
@@ -107,6 +108,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // request is cheap, and after the headers, so that it still carries them.
   await app.register(loadShedding)
   await app.register(database, { db: options.db })
+  await app.register(metrics)
   await app.register(bodyParsers)
   await app.register(inputGuard)
   await app.register(passwords)

@@ -50,6 +50,9 @@ export interface Config {
   mailFrom: string
   /** The base of every link in a mail, without a trailing slash. */
   publicUrl: string
+  /** Where GET /metrics (Prometheus) listens, apart from the service; off when the port is undefined. */
+  metricsPort: number | undefined
+  metricsHost: string
   /** Things worth telling the operator at start-up, e.g. a generated secret. */
   warnings: string[]
 }
@@ -63,7 +66,7 @@ export const CONFIG_VARIABLES = [
   'JWT_SECRET', 'JWT_TTL', 'JWT_REMEMBER_TTL', 'BCRYPT_COST', 'LOGIN_MAX_FAILURES',
   'LOGIN_LOCK_SECONDS', 'AUTH_RATE_LIMIT', 'TRUST_PROXY', 'CORS_ORIGINS', 'LOG_LEVEL',
   'TLS_CERT_FILE', 'TLS_KEY_FILE', 'CAPTCHA', 'CAPTCHA_DIFFICULTY', 'MAX_EVENT_LOOP_DELAY_MS',
-  'REQUEST_TIMEOUT_MS', 'MAX_SESSIONS_PER_USER', 'ADMIN_MFA', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'DATA_KEYS'
+  'REQUEST_TIMEOUT_MS', 'MAX_SESSIONS_PER_USER', 'ADMIN_MFA', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'DATA_KEYS', 'METRICS_PORT', 'METRICS_HOST'
 ] as const
 /** A key of `DATA_KEYS`: its id, stored with every value it encrypts, and its 32 bytes (AES-256). */
 export interface DataKey {
@@ -105,7 +108,7 @@ export function loadConfig (env: Env = process.env): Config {
 
   const dataDir = optional(env, 'DATA_DIR') ?? 'data'
   const port = integer(env, 'PORT', 3000, 0, 65535)
-  const host = hostname(env, production)
+  const host = hostname(env, 'HOST', production ? '0.0.0.0' : '127.0.0.1')
 
   return {
     env: nodeEnv,
@@ -139,6 +142,8 @@ export function loadConfig (env: Env = process.env): Config {
     smtpUrl: smtp(env, production),
     mailFrom: optional(env, 'MAIL_FROM') ?? 'dna-api <no-reply@localhost>',
     publicUrl: publicUrl(env, production, `${tlsCertFile === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    metricsPort: optional(env, 'METRICS_PORT') === undefined ? undefined : integer(env, 'METRICS_PORT', 0, 0, 65535),
+    metricsHost: hostname(env, 'METRICS_HOST', '127.0.0.1'),
     warnings
   }
 }
@@ -149,10 +154,10 @@ function optional (env: Env, name: string): string | undefined {
 }
 
 /** An IP address or a host name, not checked further: listen() reports what it cannot bind. */
-function hostname (env: Env, production: boolean): string {
-  const value = optional(env, 'HOST') ?? (production ? '0.0.0.0' : '127.0.0.1')
+function hostname (env: Env, name: string, fallback: string): string {
+  const value = optional(env, name) ?? fallback
   if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/.test(value)) {
-    throw new ConfigError('HOST', `expected an IP address or a host name, got '${value}'`)
+    throw new ConfigError(name, `expected an IP address or a host name, got '${value}'`)
   }
   return value
 }

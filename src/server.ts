@@ -7,6 +7,7 @@ import { describePostgresUrl } from './db/database.js'
 import { schemaStatus } from './db/migrations.js'
 import { listenForControl } from './cli/control-socket.js'
 import { failWith } from './cli/fail.js'
+import { listenForMetrics } from './plugins/app/metrics.js'
 
 let config: Config | undefined
 try {
@@ -24,7 +25,9 @@ try {
   // Only this process may open the embedded database: `make admin` asks it to make the change.
   const embedded = config.databaseUrl === undefined
   const stopControl = embedded ? await listenForControl(app.db, config.dataDir) : async () => {}
+  let stopMetrics = async (): Promise<void> => {}
   const close = async (): Promise<void> => {
+    await stopMetrics()
     await stopControl()
     await app.close()
   }
@@ -40,6 +43,11 @@ try {
   let address: string
   try {
     address = await app.listen({ port: config.port, host: config.host })
+    if (config.metricsPort !== undefined) {
+      const metrics = await listenForMetrics(app, config.metricsPort, config.metricsHost)
+      stopMetrics = metrics.close
+      app.log.info(`metrics at ${metrics.url}/metrics`)
+    }
   } catch (error) {
     await close()
     throw error

@@ -57,7 +57,9 @@ t.test('with nothing set, a developer gets working defaults and a warning about 
     adminMfa: 'optional',
     smtpUrl: undefined,
     mailFrom: 'dna-api <no-reply@localhost>',
-    publicUrl: 'http://127.0.0.1:3000'
+    publicUrl: 'http://127.0.0.1:3000',
+    metricsPort: undefined,
+    metricsHost: '127.0.0.1'
   })
   t.ok(Buffer.byteLength(jwtSecret) >= 32, 'the generated secret is long enough to sign with')
   t.same(warnings, ['JWT_SECRET is not set: made a random one and saved it in data/jwt-secret (readable by this user only) ' +
@@ -131,7 +133,9 @@ t.test('every variable is read', async (t) => {
     MAX_EVENT_LOOP_DELAY_MS: '0',
     REQUEST_TIMEOUT_MS: '5000',
     MAX_SESSIONS_PER_USER: '3',
-    ADMIN_MFA: 'required'
+    ADMIN_MFA: 'required',
+    METRICS_PORT: '9091',
+    METRICS_HOST: '::1'
   })
   t.same(config, {
     env: 'test',
@@ -165,6 +169,8 @@ t.test('every variable is read', async (t) => {
     smtpUrl: undefined,
     mailFrom: 'dna-api <no-reply@localhost>',
     publicUrl: 'https://[::1]:0',
+    metricsPort: 9091,
+    metricsHost: '::1',
     warnings: []
   })
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
@@ -224,7 +230,9 @@ t.test('a bad value stops start-up with one line naming the variable', async (t)
     [{ CAPTCHA: 'maybe' }, "CAPTCHA: expected one of on, off, got 'maybe'"],
     [{ JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET: must be at least 32 bytes, got 31'],
     [{ HOST: 'local host' }, "HOST: expected an IP address or a host name, got 'local host'"],
-    [{ HOST: 'http://0.0.0.0' }, "HOST: expected an IP address or a host name, got 'http://0.0.0.0'"]
+    [{ HOST: 'http://0.0.0.0' }, "HOST: expected an IP address or a host name, got 'http://0.0.0.0'"],
+    [{ METRICS_PORT: '65536' }, "METRICS_PORT: expected a whole number from 0 to 65535, got '65536'"],
+    [{ METRICS_HOST: 'metrics host' }, "METRICS_HOST: expected an IP address or a host name, got 'metrics host'"]
   ]
   for (const [env, message] of cases) {
     const error = refusal(env)
@@ -403,4 +411,12 @@ t.test('without DATA_KEYS, development keeps the key it made in DATA_DIR; a brok
   t.match(refusal({ DATA_DIR: notADirectory, JWT_SECRET: SECRET }).message,
     new RegExp(`^DATA_KEYS: not set, and ${notADirectory}/data-keys cannot be written \\(.+\\): set DATA_KEYS, or make DATA_DIR writable$`),
     'no key for this process only: what it encrypted would be lost with it')
+})
+
+t.test('metrics are off unless METRICS_PORT is set, and listen on the loopback address unless METRICS_HOST says otherwise', async (t) => {
+  t.equal(loadConfig({ JWT_SECRET: SECRET }).metricsPort, undefined)
+  t.equal(loadConfig({ JWT_SECRET: SECRET, METRICS_PORT: ' ' }).metricsPort, undefined)
+  t.match(loadConfig({ JWT_SECRET: SECRET, METRICS_PORT: '9091' }), { metricsPort: 9091, metricsHost: '127.0.0.1' })
+  t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, METRICS_PORT: '9091', SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }), { metricsPort: 9091, metricsHost: '127.0.0.1' }, 'in production too')
+  t.equal(loadConfig({ JWT_SECRET: SECRET, METRICS_PORT: '9091', METRICS_HOST: '10.0.0.5' }).metricsHost, '10.0.0.5')
 })

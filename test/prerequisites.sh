@@ -3,6 +3,7 @@
 # missing piece is named up front instead of failing deep inside a test file.
 #   test/prerequisites.sh postgres            the local PostgreSQL server (or TEST_DATABASE_URL's)
 #   test/prerequisites.sh postgres chromium   and Chromium for the browser tests
+#   test/prerequisites.sh pgbouncer           PgBouncer for test/pgbouncer.test.ts
 # Exits non-zero when anything is missing, after checking everything asked for.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,15 @@ for need in "$@"; do
         echo "ok: $version at /usr/bin/chromium"
       else
         echo "MISSING: Chromium at /usr/bin/chromium, for the browser tests: apt-get install -y chromium"
+        missing=1
+      fi
+      ;;
+    pgbouncer)
+      # test/pgbouncer.test.ts starts Debian's PgBouncer in front of the local PostgreSQL.
+      if version=$(/usr/sbin/pgbouncer --version 2>/dev/null | head -1); then
+        echo "ok: $version at /usr/sbin/pgbouncer"
+      else
+        echo "MISSING: PgBouncer at /usr/sbin/pgbouncer, for test/pgbouncer.test.ts: apt-get install -y pgbouncer"
         missing=1
       fi
       ;;

@@ -58,9 +58,9 @@ t.test('in a terminal the logs are one line each, and Ctrl-C stops the server cl
   t.match(text, new RegExp(`^\\S+ INFO  dna-api is serving the pages at ${url}/ and the API docs at ${url}/docs, on the embedded database in ${dataDir}/\\n`, 'm'))
   t.notMatch(text, /\{"level"/)
 
-  t.equal((await fetch(`${url}/health`)).status, 200)
-  const logged = await shown(/GET \/health/)
-  t.match(logged, /^\S+ INFO {2}GET \/health 200 \d+ ms\n/m, 'a request is one line')
+  t.equal((await fetch(`${url}/nowhere`)).status, 404)
+  const logged = await shown(/GET \/nowhere/)
+  t.match(logged, /^\S+ INFO {2}GET \/nowhere 404 \d+ ms\n/m, 'a request is one line')
   t.notMatch(logged, /request completed/)
 
   child.stdin.write('\u0003')

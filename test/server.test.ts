@@ -61,12 +61,15 @@ t.test('the server answers, logs requests as JSON without their query string, an
   t.same(await missing.json(), { statusCode: 404, error: 'Not Found', message: 'no route for GET /nowhere' })
 
   const completed = (text: string): number => logLines(text).filter((line) => line.msg === 'request completed').length
-  await server.waitFor('stdout', (text) => completed(text) === 3)
+  // The probes that succeeded write no line; the one refused (400) does.
+  const refused = await fetch(`${url}/ready?email=ada@example.com&probe=%00`)
+  t.equal(refused.status, 400)
+  await server.waitFor('stdout', (text) => completed(text) === 2)
   const lines = logLines(server.output.stdout)
   t.match(lines.find((line) => line.level === 40), { msg: `JWT_SECRET is not set: made a random one and saved it in ${dataDir}/jwt-secret (readable by this user only) for later starts to reuse; production needs JWT_SECRET` },
     'the generated secret is worth a warning')
   t.match(lines.filter((line) => line.req !== undefined).map((line) => line.req),
-    [{ method: 'GET', url: '/health', remoteAddress: '127.0.0.1' }, { url: '/ready' }, { url: '/nowhere' }])
+    [{ method: 'GET', url: '/nowhere', remoteAddress: '127.0.0.1' }, { url: '/ready' }])
   t.notMatch(server.output.stdout, /ada@example\.com/, 'the query string, which may hold personal data, is not logged')
   t.match(lines.find((line) => /^dna-api is serving/.test(line.msg)), {
     level: 30,
@@ -197,6 +200,32 @@ t.test('a port in use is told in terms of PORT, and the database is closed on th
   })
   t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed: its lock is released')
   t.notOk(existsSync(join(dataDir, 'dna-api.sock')), 'and the control socket too')
+})
+
+t.test('with METRICS_PORT the server serves GET /metrics on a listener of its own, on the loopback address', async (t) => {
+  const { server, url } = await serve(t, { DATA_DIR: dataDir, METRICS_PORT: '0' })
+  const output = await server.waitFor('stdout', (text) => /metrics at http:\/\/127\.0\.0\.1:\d+\/metrics/.test(text))
+  const metricsUrl = (/metrics at (http:\/\/\S+?\/metrics)/.exec(output) as RegExpExecArray)[1]
+  t.equal((await fetch(`${url}/nowhere`)).status, 404)
+  const metrics = await fetch(metricsUrl)
+  t.equal(metrics.status, 200)
+  t.match(await metrics.text(), /^http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1$/m)
+  t.equal((await fetch(`${url}/metrics`)).status, 404, 'not on the service\'s own port')
+  server.child.kill('SIGTERM')
+  t.same(await server.closed, { code: 0, signal: null })
+})
+
+t.test('a metrics port in use is told in terms of METRICS_PORT, and the database is closed on the way out', async (t) => {
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const port = (taken.address() as AddressInfo).port
+  t.same(runCli('src/server.ts', [], { env: { DATA_DIR: dataDir, METRICS_PORT: String(port) } }), {
+    status: 1,
+    stdout: '',
+    stderr: `dna-api: configuration error: METRICS_PORT: 127.0.0.1:${port} is already in use: pick another port for the metrics\n`
+  })
+  t.notOk(existsSync(join(dataDir, 'dna-api.pid')), 'the database was closed: its lock is released')
 })
 
 t.test('on PostgreSQL the start-up line names the server and database, never the password', async (t) => {

@@ -1,40 +1,100 @@
-// Password rules and hashing. bcrypt runs on libuv's thread pool (the async API), never on the
-// event loop; its 72-byte input limit is enforced, not silently truncated.
+// Password rules and hashing. bcrypt runs on libuv's thread pool (the async API) and zxcvbn in
+// worker threads, never on the event loop; bcrypt's 72-byte input limit is enforced, not silently
+// truncated. The zxcvbn dictionaries (about 40 MB) are loaded by the workers only.
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
 import bcrypt from 'bcrypt'
-import { ZxcvbnFactory } from '@zxcvbn-ts/core'
-import * as common from '@zxcvbn-ts/language-common'
-import * as english from '@zxcvbn-ts/language-en'
+import type { Strength } from './strength.js'
+import type { StrengthRequest } from './strength-worker.js'
 
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS } from '../schemas/user.js'
 /** zxcvbn scores 0–4; 3 is "safely unguessable: moderate protection from offline slow-hash attacks". */
 const MIN_STRENGTH = 3
 
-const strength = new ZxcvbnFactory({
-  translations: english.translations,
-  graphs: common.adjacencyGraphs,
-  dictionary: { ...common.dictionary, ...english.dictionary },
-  // The estimate runs on the event loop. Its l33t matcher tries substitution combinations, and
-  // at the default cap of 100 a 72-byte run of digits costs up to a second of CPU; at 12 it stays
-  // in the tens of milliseconds and still sees through P@ssw0rd-style spellings.
-  l33tMaxSubstitutions: 12,
-  maxLength: MAX_PASSWORD_BYTES
-})
+// From dist/ the worker is JavaScript. Under tsx (tests, `make dev`) it is TypeScript, and a
+// worker does not inherit the loader tsx registered: it registers tsx's itself, then loads it.
+const underTsx = import.meta.url.endsWith('.ts')
+const newWorker = (): Worker => underTsx
+  ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.register())` +
+    `.then(() => import(${JSON.stringify(new URL('./strength-worker.ts', import.meta.url).href)}))`, { eval: true })
+  : new Worker(new URL('./strength-worker.js', import.meta.url))
+
+interface Task {
+  resolve: (strength: Strength) => void
+  reject: (error: Error) => void
+}
+
+interface StrengthWorker {
+  worker: Worker
+  pending: Map<number, Task>
+}
+
+/**
+ * Worker threads scoring passwords, `size` at most, started as they are needed. A worker that dies fails what it was given; the next
+ * password starts a new one.
+ */
+export function strengthPool (size: number): { estimate: (password: string, words: string[]) => Promise<Strength>, workers: () => Worker[] } {
+  const workers: StrengthWorker[] = []
+  let nextId = 0
+
+  function startWorker (): StrengthWorker {
+    const started: StrengthWorker = { worker: newWorker(), pending: new Map() }
+    started.worker.on('message', ({ id, ...strength }: Strength & { id: number }) => {
+      const task = started.pending.get(id) as Task
+      started.pending.delete(id)
+      if (started.pending.size === 0) started.worker.unref()
+      task.resolve(strength)
+    })
+    const fail = (error: Error): void => {
+      workers.splice(workers.indexOf(started), 1)
+      for (const task of started.pending.values()) task.reject(error)
+      started.pending.clear()
+    }
+    started.worker.once('error', fail)
+    started.worker.once('exit', (code) => { if (workers.includes(started)) fail(new Error(`the password-strength worker exited with ${code}`)) })
+    // Referenced only while it has work: an idle worker never keeps the process alive.
+    started.worker.unref()
+    workers.push(started)
+    return started
+  }
+
+  return {
+    /** zxcvbn's estimate, from the worker with the least to do, or a new one while all are busy and there are fewer than `size`. */
+    async estimate (password, words) {
+      let chosen = workers[0] as StrengthWorker | undefined
+      for (const one of workers) if (one.pending.size < (chosen as StrengthWorker).pending.size) chosen = one
+      if (chosen === undefined || (chosen.pending.size > 0 && workers.length < size)) chosen = startWorker()
+      const id = nextId++
+      const worker = chosen
+      return await new Promise((resolve, reject) => {
+        worker.pending.set(id, { resolve, reject })
+        worker.worker.ref()
+        worker.worker.postMessage({ id, password, words } satisfies StrengthRequest)
+      })
+    },
+    workers: () => workers.map((one) => one.worker)
+  }
+}
+
+/**
+ * One fewer than the cores, at least one: on two cores one worker scores while the other core
+ * answers requests (bcrypt's threads share both).
+ */
+const strength = strengthPool(Math.max(1, availableParallelism() - 1))
 
 /** Why `password` is refused, or undefined when it is acceptable. `personal` are the user's own words. */
-export function passwordProblem (password: string, personal: string[]): string | undefined {
+export async function passwordProblem (password: string, personal: string[]): Promise<string | undefined> {
   if ([...password].length < MIN_PASSWORD_CHARS) return `password must be at least ${MIN_PASSWORD_CHARS} characters`
   const bytes = Buffer.byteLength(password)
   if (bytes > MAX_PASSWORD_BYTES) return `password must be at most ${MAX_PASSWORD_BYTES} bytes of UTF-8 (it has ${bytes})`
   // Whole words, the part of an email before the @, and their pieces: `ada.lovelace@…` gives
   // `ada.lovelace`, `ada` and `lovelace`.
   const words = personal.flatMap((word) => [word, word.split('@')[0], ...word.split(/[@._+-]/)]).filter((word) => word.length > 2)
-  const result = strength.check(password, words)
+  const result = await strength.estimate(password, words)
   if (result.score >= MIN_STRENGTH) return undefined
   // Below the threshold zxcvbn always suggests something (at least "add more words").
-  const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ')
-  return `password is too easy to guess: ${hint}`
+  return `password is too easy to guess: ${result.hint}`
 }
 
 export interface Passwords {

@@ -42,6 +42,8 @@ export interface Database extends Queryable {
   /** Runs a script of one or more statements without parameters (migrations); returns the last result. */
   script(sql: string): Promise<QueryResult<Record<string, unknown>>>
   close(): Promise<void>
+  /** PostgreSQL only: the connections of the pool, those idle, and the queries waiting for one. */
+  poolStats?: () => { total: number, idle: number, waiting: number }
   /** Embedded only: a snapshot to start other embedded databases from without running initdb. */
   dump?: () => Promise<Blob>
 }
@@ -179,7 +181,8 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
     },
     async close () {
       await pool.end()
-    }
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
   }
 }
 

@@ -35,6 +35,12 @@ export function outboxTable (db: Queryable) {
         [userId, template, JSON.stringify(params)])
     },
 
+    /** Mails queued and neither sent nor given up yet, by every instance. */
+    async pending (): Promise<number> {
+      const { rows } = await db.query<{ pending: number }>("SELECT count(*)::integer AS pending FROM mail_outbox WHERE status = 'pending'")
+      return rows[0].pending
+    },
+
     /**
      * Claims up to `limit` due mails for `leaseSeconds` and counts the attempt. SKIP LOCKED: a row
      * another worker is claiming at this moment is left to it, and once claimed it is not due.

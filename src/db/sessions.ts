@@ -38,7 +38,7 @@ export interface SessionState {
  * Made by every authenticated request: prepared, so that PostgreSQL plans it once per connection.
  * The session's own columns come along at no extra cost: the row is read anyway.
  */
-const FIND_USER: PreparedStatement = {
+export const FIND_USER: PreparedStatement = {
   name: 'sessions.find-user-and-state',
   text: `SELECT ${USER_COLUMNS}, s.second_factor AS "sessionSecondFactor",
                 s.last_used_at < now() - make_interval(secs => ${LAST_USED_GRANULARITY_SECONDS}) AS "sessionStale"

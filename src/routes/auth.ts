@@ -54,7 +54,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       lastName: cleanName(body.last_name),
       dob: checkDob(body.dob)
     }
-    const problem = passwordProblem(body.password, [user.email, user.firstName, user.lastName])
+    const problem = await passwordProblem(body.password, [user.email, user.firstName, user.lastName])
     if (problem !== undefined) throw badRequest(`body/${problem}`)
     const passwordHash = await app.passwords.hash(body.password)
 
@@ -99,7 +99,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     const { email, password, remember_me: rememberMe } = request.body
     const found = await app.data.users.findByEmailWithHash(email)
     const valid = await app.passwords.verify(password, found?.passwordHash)
-    if (found === undefined || !valid) throw unauthorized('invalid credentials')
+    if (found === undefined || !valid) {
+      app.metrics.login('failure')
+      throw unauthorized('invalid credentials')
+    }
 
     const { user } = found
     // A hash made at a lower cost (an imported account, or BCRYPT_COST raised) is made again now,
@@ -115,6 +118,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       request.log.info({ userId: user.id }, 'password right; second factor awaited')
       return { mfa_required: true, mfa_token: token, expires_in: MFA_TOKEN_TTL_SECONDS }
     }
+    app.metrics.login('success')
     await app.loginLockout.reset(request)
     const ttl = rememberMe === true ? config.jwtRememberTtl : config.jwtTtl
     const session = await startSession(app.db, user.id, ttl, config.maxSessionsPerUser, sessionDevice(request))
@@ -154,7 +158,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     const { userId, email } = challenge
     await app.loginLockout.check(request, email)
     const factor = await useSecondFactor(app.db, box, userId, { code, recoveryCode }, app.clock())
-    if (factor === undefined) throw unauthorized(code === undefined ? 'body/recovery_code is incorrect or was already used' : 'body/code is incorrect or was already used')
+    if (factor === undefined) {
+      app.metrics.login('failure')
+      throw unauthorized(code === undefined ? 'body/recovery_code is incorrect or was already used' : 'body/code is incorrect or was already used')
+    }
 
     const ttl = challenge.rememberMe ? config.jwtRememberTtl : config.jwtTtl
     const { user, session } = await app.db.transaction(async (tx) => {
@@ -164,6 +171,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       const session = await startSessionIn(t, userId, ttl, config.maxSessionsPerUser, sessionDevice(request, factor))
       return { user: await t.users.findById(userId) as User, session }
     })
+    app.metrics.login('success')
     await app.loginLockout.reset(request, email)
     app.mail.kick()
     request.log.info({ userId: user.id, secondFactor: factor }, 'user logged in with a second factor')

@@ -93,7 +93,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       await reauthenticate(request, body.current_password)
     }
     if (body.password !== undefined) {
-      const problem = passwordProblem(body.password, [
+      const problem = await passwordProblem(body.password, [
         body.email ?? account.email, changes.firstName ?? account.first_name, changes.lastName ?? account.last_name])
       if (problem !== undefined) throw badRequest(`body/${problem}`)
       changes.passwordHash = await app.passwords.hash(body.password)

@@ -75,7 +75,7 @@ const passwordReset: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { token, password } = request.body
     const account = await passwordResetAccount(app.db, token)
-    const problem = passwordProblem(password, [account.email, account.first_name, account.last_name])
+    const problem = await passwordProblem(password, [account.email, account.first_name, account.last_name])
     if (problem !== undefined) throw badRequest(`body/${problem}`)
     const passwordHash = await app.passwords.hash(password)
     const { user, sessionId } = await completePasswordReset(app.db, token, passwordHash, config.jwtTtl, config.maxSessionsPerUser, sessionDevice(request))

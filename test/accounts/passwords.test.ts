@@ -1,18 +1,46 @@
 import bcrypt from 'bcrypt'
 import t from 'tap'
-import { concurrencyLimit, passwordHasher, passwordProblem } from '../../src/accounts/passwords.js'
+import { concurrencyLimit, passwordHasher, passwordProblem, strengthPool } from '../../src/accounts/passwords.js'
 
 t.test('the rules, checked before any hashing', async (t) => {
-  t.equal(passwordProblem('short-1', []), 'password must be at least 10 characters')
-  t.equal(passwordProblem('ééééééééé', []), 'password must be at least 10 characters', 'characters, not bytes')
-  t.equal(passwordProblem('😀'.repeat(19), []), 'password must be at most 72 bytes of UTF-8 (it has 76)')
-  t.match(passwordProblem('qwertyuiop', []), /^password is too easy to guess: \S/)
-  t.match(passwordProblem('ada-lovelace', ['ada@example.com', 'Ada', 'Lovelace']), /^password is too easy to guess: \S/)
-  t.equal(passwordProblem('violet-Harbor-93-kettle', ['ada@example.com', 'Ada', 'Lovelace']), undefined)
+  t.equal(await passwordProblem('short-1', []), 'password must be at least 10 characters')
+  t.equal(await passwordProblem('ééééééééé', []), 'password must be at least 10 characters', 'characters, not bytes')
+  t.equal(await passwordProblem('😀'.repeat(19), []), 'password must be at most 72 bytes of UTF-8 (it has 76)')
+  t.match(await passwordProblem('qwertyuiop', []), /^password is too easy to guess: \S/)
+  t.match(await passwordProblem('ada-lovelace', ['ada@example.com', 'Ada', 'Lovelace']), /^password is too easy to guess: \S/)
+  t.equal(await passwordProblem('violet-Harbor-93-kettle', ['ada@example.com', 'Ada', 'Lovelace']), undefined)
 })
 
 t.test('a digit-heavy 72-byte password is judged, not a stall', async (t) => {
-  t.match(passwordProblem('1234567890'.repeat(7).slice(0, 72), []), /^password is too easy to guess/)
+  t.match(await passwordProblem('1234567890'.repeat(7).slice(0, 72), []), /^password is too easy to guess/)
+})
+
+t.test('passwords are scored in worker threads, as many at once as the pool allows, each by the least busy', async (t) => {
+  const pool = strengthPool(2)
+  const passwords = ['qwertyuiop', 'violet-Harbor-93-kettle', 'correct horse battery staple', 'password123']
+  const scores = await Promise.all(passwords.map(async (password) => await pool.estimate(password, [])))
+  t.same(scores.map((strength) => strength.score >= 3), [false, true, true, false])
+  t.match(scores[0].hint, /\S/, 'a weak one says what to do')
+  t.equal(pool.workers().length, 2)
+  for (const worker of pool.workers()) await worker.terminate()
+})
+
+t.test('a worker that dies fails what it was given, and the next password gets a new worker', async (t) => {
+  const pool = strengthPool(1)
+  t.equal((await pool.estimate('violet-Harbor-93-kettle', [])).score, 4)
+  const [first] = pool.workers()
+  const held = pool.estimate('correct horse battery staple', [])
+  await first.terminate()
+  await t.rejects(held, /the password-strength worker exited with 1/)
+  t.same(pool.workers(), [], 'gone from the pool')
+
+  t.equal((await pool.estimate('violet-Harbor-93-kettle', [])).score, 4, 'a new worker')
+  const [second] = pool.workers()
+  t.not(second, first)
+  // A message it cannot score throws inside the worker: an error, then its exit.
+  const crashed = pool.estimate(undefined as unknown as string, [])
+  await t.rejects(crashed)
+  t.same(pool.workers(), [])
 })
 
 t.test('hashing and verifying, with the 72-byte limit enforced', async (t) => {

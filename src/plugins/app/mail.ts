@@ -95,7 +95,9 @@ async function mail (app: FastifyInstance): Promise<void> {
       const batch = await outbox.claim(BATCH_SIZE, CLAIM_SECONDS)
       if (batch.length === 0) return result
       for (const [index, row] of batch.entries()) {
-        result[await deliver(row)] += 1
+        const outcome = await deliver(row)
+        result[outcome] += 1
+        app.metrics.mail(outcome)
         if (closing) {
           // The instance is stopping: the mail under way was finished; the rest go back to the outbox at once.
           await outbox.release(batch.slice(index + 1).map((rest) => rest.id))
@@ -151,4 +153,4 @@ async function mail (app: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(mail, { name: 'mail', dependencies: ['database'] })
+export default fp(mail, { name: 'mail', dependencies: ['database', 'metrics'] })

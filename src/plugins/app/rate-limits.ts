@@ -126,8 +126,10 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
   await app.register(fastifyRateLimit, {
     global: false,
     store: postgresStore(app.data.rateLimits, digest) as never,
-    errorResponseBuilder: (_request, context) => new HttpError(429,
-      `too many signup, login and account requests from your address; try again in ${retryTime(Math.ceil(context.ttl / 1000))}`)
+    errorResponseBuilder: (_request, context) => {
+      app.metrics.rateLimited()
+      return new HttpError(429, `too many signup, login and account requests from your address; try again in ${retryTime(Math.ceil(context.ttl / 1000))}`)
+    }
   })
 
   app.decorate('authRateLimit', {
@@ -151,6 +153,7 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
       if (email !== undefined) named.set(request, email)
       const result = await lockout(request)
       if (!result.isAllowed && result.isExceeded) {
+        app.metrics.login('locked')
         const until = new Date(Date.now() + result.ttlInSeconds * 1000).toISOString().slice(11, 19)
         throw tooManyRequests(`too many failed logins: this account is locked from your address until ${until} UTC; ` +
           `try again in ${retryTime(result.ttlInSeconds)}`, result.ttlInSeconds)
@@ -168,4 +171,4 @@ async function rateLimits (app: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(rateLimits, { name: 'rate-limits', dependencies: ['database'] })
+export default fp(rateLimits, { name: 'rate-limits', dependencies: ['database', 'metrics'] })
