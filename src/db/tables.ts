@@ -5,12 +5,14 @@ import { geneticProfilesTable } from './genetic-profiles.js'
 import { knownDevicesTable } from './known-devices.js'
 import { mfaChallengesTable } from './mfa-challenges.js'
 import { outboxTable } from './outbox.js'
+import { passkeysTable } from './passkeys.js'
 import { rateLimitsTable } from './rate-limits.js'
 import { recoveryCodesTable } from './recovery-codes.js'
 import { sessionsTable } from './sessions.js'
 import { totpFactorsTable } from './totp-factors.js'
 import { usedCaptchasTable } from './used-captchas.js'
 import { usersTable } from './users.js'
+import { webauthnChallengesTable } from './webauthn-challenges.js'
 
 /** Every table's data access, bound to a connection or to a transaction. */
 export function tables (db: Queryable) {
@@ -26,7 +28,9 @@ export function tables (db: Queryable) {
     totpFactors: totpFactorsTable(db),
     recoveryCodes: recoveryCodesTable(db),
     mfaChallenges: mfaChallengesTable(db),
-    knownDevices: knownDevicesTable(db)
+    knownDevices: knownDevicesTable(db),
+    passkeys: passkeysTable(db),
+    webauthnChallenges: webauthnChallengesTable(db)
   }
 }
 
