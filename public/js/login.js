@@ -1,5 +1,6 @@
 // The login page: email, password, "Remember me", then the code of an account with a second
-// factor. Wrong credentials never say which part was wrong; a locked account (429) shows a countdown and the button stays disabled until it ends.
+// factor; or a passkey instead of all that. Wrong credentials never say which part was wrong; a locked account (429) shows a countdown and the button stays disabled until it ends.
+import { browserSupportsWebAuthn, startAuthentication } from '/vendor/simplewebauthn/index.js'
 import { api } from './api.js'
 import { clearErrors, recheckOnInput, setBusy, setFieldError, setFormError, showApiError, validate, values } from './forms.js'
 import { keepToken, storedToken, takeNotice } from './session.js'
@@ -59,6 +60,43 @@ form.addEventListener('submit', async (event) => {
     } else {
       showApiError(form, error)
     }
+  }
+})
+
+const passkeyBox = document.getElementById('passkey-login')
+const passkeyButton = document.getElementById('passkey-login-button')
+const passkeyError = document.getElementById('passkey-login-error')
+if (!browserSupportsWebAuthn()) passkeyBox.hidden = true
+
+/** A passwordless login: the browser offers the passkeys it holds for this site. */
+passkeyButton.addEventListener('click', async () => {
+  clearMessages()
+  passkeyError.textContent = ''
+  passkeyButton.disabled = true
+  try {
+    const optionsJSON = await api('POST', '/api/v1/users/login/passkey/options', { auth: false })
+    let response
+    try {
+      response = await startAuthentication({ optionsJSON })
+    } catch (error) {
+      passkeyError.textContent = error.name === 'NotAllowedError'
+        ? 'No passkey was used: the request was cancelled or timed out.'
+        : `No passkey was used: ${error.message}`
+      return
+    }
+    const session = await api('POST', '/api/v1/users/login/passkey', { body: { response }, auth: false })
+    keepToken(session.jwt_token, false)
+    location.assign('/account.html')
+  } catch (error) {
+    if (error.status === 429) {
+      lockFor(error.retryAfter ?? 60)
+    } else if (error.status === 400) {
+      passkeyError.textContent = `That passkey could not sign you in (${error.message}). If you deleted it from your account, use your password.`
+    } else {
+      passkeyError.textContent = error.message
+    }
+  } finally {
+    passkeyButton.disabled = false
   }
 })
 
