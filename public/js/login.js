@@ -66,7 +66,8 @@ form.addEventListener('submit', async (event) => {
 const passkeyBox = document.getElementById('passkey-login')
 const passkeyButton = document.getElementById('passkey-login-button')
 const passkeyError = document.getElementById('passkey-login-error')
-if (!browserSupportsWebAuthn()) passkeyBox.hidden = true
+const passkeysWork = browserSupportsWebAuthn()
+passkeyBox.hidden = !passkeysWork
 
 /** A passwordless login: the browser offers the passkeys it holds for this site. */
 passkeyButton.addEventListener('click', async () => {
@@ -107,6 +108,7 @@ passkeyButton.addEventListener('click', async () => {
 function askForCode (mfaToken, remember) {
   setBusy(form, false)
   form.hidden = true
+  passkeyBox.hidden = true
   codeForm.hidden = false
   codeForm.elements.namedItem('code').focus()
   codeForm.onsubmit = async (event) => {
@@ -128,6 +130,7 @@ function askForCode (mfaToken, remember) {
         // The mfa_token expired (5 minutes) or was used: start again from the password.
         codeForm.hidden = true
         form.hidden = false
+        passkeyBox.hidden = !passkeysWork
         setFormError(form, 'That took too long. Please log in again.')
         form.elements.namedItem('password').select()
       } else if (error.status === 401) {
@@ -136,6 +139,7 @@ function askForCode (mfaToken, remember) {
       } else if (error.status === 429) {
         codeForm.hidden = true
         form.hidden = false
+        passkeyBox.hidden = !passkeysWork
         lockFor(error.retryAfter ?? 60)
       } else {
         showApiError(codeForm, error)
