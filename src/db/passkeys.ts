@@ -50,6 +50,11 @@ export function passkeysTable (db: Queryable) {
       return rows
     },
 
+    async hasAny (userId: number): Promise<boolean> {
+      const { rows } = await db.query('SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1', [userId])
+      return rows.length > 0
+    },
+
     /** The credential ids of the account's passkeys (for `excludeCredentials`). */
     async credentialIds (userId: number): Promise<Array<{ credentialId: string, transports: string[] }>> {
       const { rows } = await db.query<{ credentialId: string, transports: string[] }>(
