@@ -44,7 +44,10 @@ import emailRoutes from './routes/email.js'
 import passwordResetRoutes from './routes/password-reset.js'
 import mfaRoutes from './routes/mfa.js'
 import sessionRoutes from './routes/sessions.js'
+import passkeyRoutes from './routes/passkeys.js'
+import passkeyLoginRoutes from './routes/passkey-login.js'
 import { MfaChallenge, RecoveryCodes, Session, SessionList, TotpEnrolment } from './schemas/mfa.js'
+import { Passkey, PasskeyList, PasskeyLoginOptions, PasskeyRegistrationOptions } from './schemas/passkeys.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -95,7 +98,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   app.decorate('config', config)
   app.decorate('clock', options.clock ?? Date.now)
-  for (const schema of [ErrorResponse, User, TokenResponse, AdminUser, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted, MfaChallenge, TotpEnrolment, RecoveryCodes, Session, SessionList, AccountExport]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, User, TokenResponse, AdminUser, UserSummary, UserPage, AuditEntry, AuditPage, CaptchaChallenge, Accepted, MfaChallenge, TotpEnrolment, RecoveryCodes, Session, SessionList,
+    AccountExport, Passkey, PasskeyList, PasskeyRegistrationOptions, PasskeyLoginOptions]) app.addSchema(schema)
 
   // Infrastructure
   await app.register(errors)
@@ -132,6 +136,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(passwordResetRoutes, { prefix: '/api/v1/users/password-reset' })
   await app.register(mfaRoutes, { prefix: '/api/v1/users/me/mfa' })
   await app.register(sessionRoutes, { prefix: '/api/v1/users/me/sessions' })
+  await app.register(passkeyRoutes, { prefix: '/api/v1/users/me/passkeys' })
+  await app.register(passkeyLoginRoutes, { prefix: '/api/v1/users/login/passkey' })
 
   return app
 }

@@ -470,6 +470,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding a passkey
+         * @description The WebAuthn options for `navigator.credentials.create()` (through `startRegistration()` of @simplewebauthn/browser): a discoverable credential for the host of PUBLIC_URL, none of the account's passkeys again. Its challenge works once, within 5 minutes, for this account only.
+         */
+        post: operations["passkeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My passkeys
+         * @description The account's passkeys, the oldest first.
+         */
+        get: operations["listMyPasskeys"];
+        put?: never;
+        /**
+         * Add a passkey
+         * @description Stores the passkey the browser created from POST /api/v1/users/me/passkeys/options, under a name of the owner's choosing. Its origin must be PUBLIC_URL's and its challenge a live one of this account; the challenge is spent, right or wrong.
+         */
+        post: operations["addPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of my passkeys
+         * @description It no longer logs in. Another account's passkey id is a 404, as is an unknown one.
+         */
+        delete: operations["deleteMyPasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/login/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with a passkey: the options
+         * @description The WebAuthn options for `navigator.credentials.get()` (through `startAuthentication()` of @simplewebauthn/browser), with no `allowCredentials`: the authenticator offers the passkeys it holds for this site. Its challenge works once, within 5 minutes.
+         */
+        post: operations["passkeyLoginOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/login/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with a passkey
+         * @description Completes a login begun at POST /api/v1/users/login/passkey/options with the browser's answer. The session counts as two factors (it passes ADMIN_MFA=required). An answer that does not verify counts as a failed login of the passkey's account, in the same count as wrong passwords (LOGIN_MAX_FAILURES, then 429 with Retry-After).
+         */
+        post: operations["loginPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -908,6 +1012,50 @@ export interface components {
                 } | null;
             }[];
         };
+        /** Passkey */
+        Passkey: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description What the owner called it
+             * @example Laptop
+             */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was added
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Its last login, or null if none yet
+             */
+            last_used_at: string | null;
+        };
+        /** PasskeyList */
+        PasskeyList: {
+            passkeys: components["schemas"]["Passkey"][];
+        };
+        /**
+         * PasskeyRegistrationOptions
+         * @description WebAuthn `PublicKeyCredentialCreationOptionsJSON`: hand it to `startRegistration({ optionsJSON })` of @simplewebauthn/browser
+         */
+        PasskeyRegistrationOptions: {
+            /** @description Single-use; it expires after 5 minutes */
+            challenge: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PasskeyLoginOptions
+         * @description WebAuthn `PublicKeyCredentialRequestOptionsJSON` (no `allowCredentials`: any passkey of this site will do): hand it to `startAuthentication({ optionsJSON })` of @simplewebauthn/browser
+         */
+        PasskeyLoginOptions: {
+            /** @description Single-use; it expires after 5 minutes */
+            challenge: string;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -931,6 +1079,10 @@ export type SchemaRecoveryCodes = components['schemas']['RecoveryCodes'];
 export type SchemaSession = components['schemas']['Session'];
 export type SchemaSessionList = components['schemas']['SessionList'];
 export type SchemaAccountExport = components['schemas']['AccountExport'];
+export type SchemaPasskey = components['schemas']['Passkey'];
+export type SchemaPasskeyList = components['schemas']['PasskeyList'];
+export type SchemaPasskeyRegistrationOptions = components['schemas']['PasskeyRegistrationOptions'];
+export type SchemaPasskeyLoginOptions = components['schemas']['PasskeyLoginOptions'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -3436,6 +3588,433 @@ export interface operations {
             /** @description No live session of this account has this id */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    passkeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options to hand to the browser */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRegistrationOptions"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description My passkeys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyList"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What `startRegistration()` of @simplewebauthn/browser resolves to */
+                    response: {
+                        /** @description base64url, without padding */
+                        id: string;
+                        /** @description base64url, without padding */
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        authenticatorAttachment?: string;
+                        clientExtensionResults: {
+                            [key: string]: unknown;
+                        };
+                        response: {
+                            /** @description base64url, without padding */
+                            clientDataJSON: string;
+                            /** @description base64url, without padding */
+                            attestationObject: string;
+                            transports?: string[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /**
+                     * @description What the owner calls this passkey, 1 to 64 printable characters
+                     * @example Laptop
+                     */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Added: from now on it logs in to this account */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description Invalid input, or an answer that does not verify: the message names the problem (challenge, origin, RP id, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This passkey is already registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMyPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A passkey id from GET /api/v1/users/me/passkeys */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This account has no passkey with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    passkeyLoginOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options to hand to the browser */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyLoginOptions"];
+                };
+            };
+            /** @description Invalid input: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute), or, on login, this account is locked for this IP address after repeated failures. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable, or this instance is overloaded; retry after the number of seconds in Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    loginPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What `startAuthentication()` of @simplewebauthn/browser resolves to */
+                    response: {
+                        /** @description base64url, without padding */
+                        id: string;
+                        /** @description base64url, without padding */
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        authenticatorAttachment?: string;
+                        clientExtensionResults: {
+                            [key: string]: unknown;
+                        };
+                        response: {
+                            /** @description base64url, without padding */
+                            clientDataJSON: string;
+                            /** @description base64url, without padding */
+                            authenticatorData: string;
+                            /** @description base64url, without padding */
+                            signature: string;
+                            /** @description base64url, without padding */
+                            userHandle?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in: the token and the account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Invalid input, an unknown passkey, or an answer that does not verify: the message names the problem (challenge, origin, RP id, signature, counter, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON: send it with Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this IP address (AUTH_RATE_LIMIT a minute), or, on login, this account is locked for this IP address after repeated failures. Retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    /** @description Requests allowed per minute from this IP address (per-IP limit only) */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the current minute (per-IP limit only) */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the current minute ends (per-IP limit only) */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -9,6 +9,7 @@ import { showStrength } from './strength.js'
 import { showEmailBanner } from './email-banner.js'
 import { setUpMfa } from './mfa.js'
 import { showDevices } from './devices.js'
+import { setUpPasskeys } from './passkeys.js'
 
 const $ = (id) => document.getElementById(id)
 const detailsForm = $('details-form')
@@ -220,6 +221,7 @@ if (storedToken() === null) {
     const user = await api('GET', '/api/v1/users/me')
     render(user)
     setUpMfa(user, render)
+    await setUpPasskeys((error) => { if (!sessionEnded(error)) say(error.message) })
     await showDevices((error) => { if (!sessionEnded(error)) say(error.message) }, () => toLogin('You have logged out.'))
   } catch (error) {
     if (!sessionEnded(error)) {

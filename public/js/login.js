@@ -1,5 +1,6 @@
 // The login page: email, password, "Remember me", then the code of an account with a second
-// factor. Wrong credentials never say which part was wrong; a locked account (429) shows a countdown and the button stays disabled until it ends.
+// factor; or a passkey instead of all that. Wrong credentials never say which part was wrong; a locked account (429) shows a countdown and the button stays disabled until it ends.
+import { browserSupportsWebAuthn, startAuthentication } from '/vendor/simplewebauthn/index.js'
 import { api } from './api.js'
 import { clearErrors, recheckOnInput, setBusy, setFieldError, setFormError, showApiError, validate, values } from './forms.js'
 import { keepToken, storedToken, takeNotice } from './session.js'
@@ -62,6 +63,44 @@ form.addEventListener('submit', async (event) => {
   }
 })
 
+const passkeyBox = document.getElementById('passkey-login')
+const passkeyButton = document.getElementById('passkey-login-button')
+const passkeyError = document.getElementById('passkey-login-error')
+const passkeysWork = browserSupportsWebAuthn()
+passkeyBox.hidden = !passkeysWork
+
+/** A passwordless login: the browser offers the passkeys it holds for this site. */
+passkeyButton.addEventListener('click', async () => {
+  clearMessages()
+  passkeyError.textContent = ''
+  passkeyButton.disabled = true
+  try {
+    const optionsJSON = await api('POST', '/api/v1/users/login/passkey/options', { auth: false })
+    let response
+    try {
+      response = await startAuthentication({ optionsJSON })
+    } catch (error) {
+      passkeyError.textContent = error.name === 'NotAllowedError'
+        ? 'No passkey was used: the request was cancelled or timed out.'
+        : `No passkey was used: ${error.message}`
+      return
+    }
+    const session = await api('POST', '/api/v1/users/login/passkey', { body: { response }, auth: false })
+    keepToken(session.jwt_token, false)
+    location.assign('/account.html')
+  } catch (error) {
+    if (error.status === 429) {
+      lockFor(error.retryAfter ?? 60)
+    } else if (error.status === 400) {
+      passkeyError.textContent = `That passkey could not sign you in (${error.message}). If you deleted it from your account, use your password.`
+    } else {
+      passkeyError.textContent = error.message
+    }
+  } finally {
+    passkeyButton.disabled = false
+  }
+})
+
 /**
  * The password was right and the account has a second factor: the code form takes over. Six
  * digits are a code from the authenticator app; anything else is tried as a recovery code.
@@ -69,6 +108,7 @@ form.addEventListener('submit', async (event) => {
 function askForCode (mfaToken, remember) {
   setBusy(form, false)
   form.hidden = true
+  passkeyBox.hidden = true
   codeForm.hidden = false
   codeForm.elements.namedItem('code').focus()
   codeForm.onsubmit = async (event) => {
@@ -90,6 +130,7 @@ function askForCode (mfaToken, remember) {
         // The mfa_token expired (5 minutes) or was used: start again from the password.
         codeForm.hidden = true
         form.hidden = false
+        passkeyBox.hidden = !passkeysWork
         setFormError(form, 'That took too long. Please log in again.')
         form.elements.namedItem('password').select()
       } else if (error.status === 401) {
@@ -98,6 +139,7 @@ function askForCode (mfaToken, remember) {
       } else if (error.status === 429) {
         codeForm.hidden = true
         form.hidden = false
+        passkeyBox.hidden = !passkeysWork
         lockFor(error.retryAfter ?? 60)
       } else {
         showApiError(codeForm, error)

@@ -15,10 +15,11 @@ export async function setRole (db: Database, email: string, role: Role): Promise
   if (user.role === role) return `${user.email} (id ${user.id}) is already ${named(role)}; nothing changed`
   await changeAccount(db, user.id, { role }, { actorId: null })
   const done = `${user.email} (id ${user.id}) is now ${named(role)} (was ${user.role})`
-  if (role !== 'admin' || user.mfa_enabled) return done
+  // A passkey is a second factor too: logging in with one passes the admin gate.
+  if (role !== 'admin' || user.mfa_enabled || await tables(db).passkeys.hasAny(user.id)) return done
   return `${done}\n${NO_SECOND_FACTOR}`
 }
 
 /** Told when the new admin has no second factor, which admin endpoints require where ADMIN_MFA=required. */
 export const NO_SECOND_FACTOR = 'note: they have no second factor yet; with ADMIN_MFA=required (the default in production) every admin ' +
-  'endpoint answers them 403 until they turn on two-factor authentication on their account page and log in with it'
+  'endpoint answers them 403 until they turn on two-factor authentication or add a passkey on their account page and log in with it'

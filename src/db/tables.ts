@@ -7,12 +7,14 @@ import { mfaChallengesTable } from './mfa-challenges.js'
 import { legacyImportConflictsTable } from './legacy-import-conflicts.js'
 import { legacyImportStateTable } from './legacy-import-state.js'
 import { outboxTable } from './outbox.js'
+import { passkeysTable } from './passkeys.js'
 import { rateLimitsTable } from './rate-limits.js'
 import { recoveryCodesTable } from './recovery-codes.js'
 import { sessionsTable } from './sessions.js'
 import { totpFactorsTable } from './totp-factors.js'
 import { usedCaptchasTable } from './used-captchas.js'
 import { usersTable } from './users.js'
+import { webauthnChallengesTable } from './webauthn-challenges.js'
 
 /** Every table's data access, bound to a connection or to a transaction. */
 export function tables (db: Queryable) {
@@ -30,7 +32,9 @@ export function tables (db: Queryable) {
     mfaChallenges: mfaChallengesTable(db),
     knownDevices: knownDevicesTable(db),
     legacyImportState: legacyImportStateTable(db),
-    legacyImportConflicts: legacyImportConflictsTable(db)
+    legacyImportConflicts: legacyImportConflictsTable(db),
+    passkeys: passkeysTable(db),
+    webauthnChallenges: webauthnChallengesTable(db)
   }
 }
 

@@ -61,7 +61,8 @@ t.test('operation ids are the method names clients are generated with', async (t
     'createUser', 'deleteMe', 'deleteUser', 'getCaptcha', 'getCaptchaStatus', 'getMe', 'getUser', 'health', 'listAudit', 'listUsers',
     'exportMe', 'login', 'logout', 'putMe', 'ready', 'setGenetics', 'changeGenetics', 'updateMe', 'updateUser',
     'confirmEmailChange', 'confirmEmailVerification', 'confirmPasswordReset', 'requestEmailVerification', 'requestPasswordReset',
-    'loginMfa', 'enrolTotp', 'confirmTotp', 'disableTotp', 'listMySessions', 'endMySession'
+    'loginMfa', 'enrolTotp', 'confirmTotp', 'disableTotp', 'listMySessions', 'endMySession',
+    'passkeyRegistrationOptions', 'addPasskey', 'listMyPasskeys', 'deleteMyPasskey', 'passkeyLoginOptions', 'loginPasskey'
   ].sort())
 })
 
@@ -112,7 +113,7 @@ t.test('every request body example is accepted by its operation', async (t) => {
         headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
         payload: example.value as object
       })
-      // A mailed link's token, a login's mfa_token or an authenticator's code cannot be known in
+      // A mailed link's token, a login's mfa_token, an authenticator's code or signature cannot be known in
       // advance: the example is shaped right and refused for what it is.
       const unknowable: Record<string, [number, string]> = {
         confirmEmailChange: [400, 'token is invalid or has expired'],
@@ -120,7 +121,9 @@ t.test('every request body example is accepted by its operation', async (t) => {
         confirmPasswordReset: [400, 'token is invalid or has expired'],
         loginMfa: [401, 'mfa_token is invalid or has expired: log in again with your password'],
         confirmTotp: [409, 'no two-factor enrolment is waiting for its first code: POST /api/v1/users/me/mfa/totp first'],
-        disableTotp: [409, 'two-factor authentication is not on for this account']
+        disableTotp: [409, 'two-factor authentication is not on for this account'],
+        addPasskey: [400, 'body/response challenge is unknown, already used or expired: ask for new options'],
+        loginPasskey: [400, 'body/response challenge is unknown, already used or expired: ask for new options']
       }
       const refusal = unknowable[operation.operationId]
       t.ok(refusal !== undefined

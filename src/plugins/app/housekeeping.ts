@@ -1,4 +1,4 @@
-// Deletes what has expired (sessions, rate-limit counters, used captchas, half-done logins) every ten minutes.
+// Deletes what has expired (sessions, rate-limit counters, used captchas, half-done logins, passkey challenges) every ten minutes.
 // Every instance runs it, in batches that skip the rows another instance is deleting, so several
 // instances share the work and none holds a lock for long.
 import fp from 'fastify-plugin'
@@ -9,7 +9,7 @@ export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
-    housekeeping: () => Promise<{ sessions: number, counters: number, captchas: number, mfaChallenges: number }>
+    housekeeping: () => Promise<{ sessions: number, counters: number, captchas: number, mfaChallenges: number, webauthnChallenges: number }>
   }
 }
 
@@ -19,8 +19,10 @@ async function housekeeping (app: FastifyInstance): Promise<void> {
     const counters = await deleteInBatches(app.data.rateLimits.deleteExpired)
     const captchas = await deleteInBatches(app.data.usedCaptchas.deleteExpired)
     const mfaChallenges = await deleteInBatches(app.data.mfaChallenges.deleteExpired)
-    app.log.debug({ sessions, counters, captchas, mfaChallenges }, 'expired sessions, rate-limit counters, used captchas and login challenges deleted')
-    return { sessions, counters, captchas, mfaChallenges }
+    const webauthnChallenges = await deleteInBatches(app.data.webauthnChallenges.deleteExpired)
+    app.log.debug({ sessions, counters, captchas, mfaChallenges, webauthnChallenges },
+      'expired sessions, rate-limit counters, used captchas, login challenges and passkey challenges deleted')
+    return { sessions, counters, captchas, mfaChallenges, webauthnChallenges }
   })
 
   let timer: NodeJS.Timeout | undefined

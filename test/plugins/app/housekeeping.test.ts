@@ -39,7 +39,7 @@ t.test('housekeeping reports what it deleted', async (t) => {
   const app = await buildTestApp(t, db)
   const { user } = await signUp(app)
   await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", [user.id])
-  t.same(await app.housekeeping(), { sessions: 1, counters: 0, captchas: 0, mfaChallenges: 0 })
+  t.same(await app.housekeeping(), { sessions: 1, counters: 0, captchas: 0, mfaChallenges: 0, webauthnChallenges: 0 })
 })
 
 t.test('more expired rows than one batch are all deleted, in batches', async (t) => {
@@ -50,7 +50,7 @@ t.test('more expired rows than one batch are all deleted, in batches', async (t)
     'INSERT INTO sessions (user_id, expires_at) SELECT $1, now() - interval \'1 second\' FROM generate_series(1, $2)', [user.id, expired])
   await db.query(
     'INSERT INTO rate_limits (key, hits, expires_at) SELECT \'old-\' || n, 1, now() - interval \'1 second\' FROM generate_series(1, $1) AS n', [BATCH_SIZE])
-  t.same(await app.housekeeping(), { sessions: expired, counters: BATCH_SIZE, captchas: 0, mfaChallenges: 0 })
+  t.same(await app.housekeeping(), { sessions: expired, counters: BATCH_SIZE, captchas: 0, mfaChallenges: 0, webauthnChallenges: 0 })
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM sessions')
   t.equal(rows[0].n, 1, 'the live session of the signup stays')
 })

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { ALTCHA_FILES, ALTCHA_PREFIX } from '../../../src/plugins/external/pages.js'
+import { ALTCHA_FILES, ALTCHA_PREFIX, WEBAUTHN_PREFIX } from '../../../src/plugins/external/pages.js'
 import { buildTestApp, testDatabase } from '../../helper.js'
 
 /** The installed package's dist/ folder, found here independently of the plugin. */
 const ALTCHA_DIST = new URL('../../../node_modules/altcha/dist/', import.meta.url)
+
+const WEBAUTHN_ESM = new URL('../../../node_modules/@simplewebauthn/browser/esm/', import.meta.url)
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -73,5 +75,19 @@ t.test('the signup captcha widget comes from this origin: three files of its pac
     const response = await app.inject({ url })
     t.equal(response.statusCode, 404, url)
     t.same(response.json(), { statusCode: 404, error: 'Not Found', message: `no route for GET ${url}` }, url)
+  }
+})
+
+t.test('the passkey pages\' WebAuthn library comes from this origin: its ES modules, and nothing else of its package', async (t) => {
+  for (const file of ['index.js', 'methods/startRegistration.js', 'helpers/bufferToBase64URLString.js']) {
+    const response = await app.inject({ url: `${WEBAUTHN_PREFIX}${file}` })
+    t.equal(response.statusCode, 200, file)
+    t.match(response.headers['content-type'], /^application\/javascript; charset=utf-8$/, file)
+    t.match(response.headers['content-security-policy'], /require-trusted-types-for 'script'/, `${file} under the pages' policy`)
+    t.equal(response.rawPayload.compare(readFileSync(fileURLToPath(new URL(file, WEBAUTHN_ESM)))), 0, `${file} is the package's file`)
+  }
+  for (const file of ['index.d.ts', 'package.json', '../package.json', 'index.js.map', '']) {
+    const url = `${WEBAUTHN_PREFIX}${file}`
+    t.equal((await app.inject({ url })).statusCode, 404, url)
   }
 })
