@@ -83,7 +83,7 @@ t.test('a logger made by the caller is used as it is', async (t) => {
   // At level info, as a real logger would be: debug and trace lines go nowhere.
   const logger = { level: 'info', info: record, warn: record, error: record, fatal: record, debug: ignore, trace: ignore, silent: ignore, child: () => logger }
   const app = await buildTestApp(t, db, {}, { logger: undefined, loggerInstance: logger as never })
-  await app.inject({ url: '/health' })
+  await app.inject({ url: '/api/v1/captcha/status' })
   t.same(messages, ['request completed'], 'one line per request')
 })
 

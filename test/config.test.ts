@@ -417,6 +417,6 @@ t.test('metrics are off unless METRICS_PORT is set, and listen on the loopback a
   t.equal(loadConfig({ JWT_SECRET: SECRET }).metricsPort, undefined)
   t.equal(loadConfig({ JWT_SECRET: SECRET, METRICS_PORT: ' ' }).metricsPort, undefined)
   t.match(loadConfig({ JWT_SECRET: SECRET, METRICS_PORT: '9091' }), { metricsPort: 9091, metricsHost: '127.0.0.1' })
-  t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, METRICS_PORT: '9091', SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com' }), { metricsPort: 9091, metricsHost: '127.0.0.1' }, 'in production too')
+  t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, METRICS_PORT: '9091', SMTP_URL: 'smtp://smtp.example.com:587', PUBLIC_URL: 'https://dna.example.com', DATA_KEYS }), { metricsPort: 9091, metricsHost: '127.0.0.1' }, 'in production too')
   t.equal(loadConfig({ JWT_SECRET: SECRET, METRICS_PORT: '9091', METRICS_HOST: '10.0.0.5' }).metricsHost, '10.0.0.5')
 })

@@ -20,10 +20,10 @@ async function prettyApp (t: Test, level: string): Promise<{ app: Awaited<Return
 t.test('in a terminal a request is one short line: method, path, status and time', async (t) => {
   const { app, written } = await prettyApp(t, 'info')
   t.equal((await app.inject({ url: '/api/v1/users/me?email=ada@example.com' })).statusCode, 401)
-  t.equal((await app.inject({ url: '/health' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/api/v1/captcha/status' })).statusCode, 200)
   t.equal(written.length, 2, 'one line per request')
   t.match(plain(written[0]), new RegExp(`^${TIME} INFO  GET /api/v1/users/me 401 \\d+ ms\\n$`), 'without the query string')
-  t.match(plain(written[1]), new RegExp(`^${TIME} INFO  GET /health 200 \\d+ ms\\n$`))
+  t.match(plain(written[1]), new RegExp(`^${TIME} INFO  GET /api/v1/captcha/status 200 \\d+ ms\\n$`))
   t.match(written[0], '\u001b[33m401\u001b[39m', 'a 4xx in yellow')
   t.match(written[1], '\u001b[32m200\u001b[39m', 'a 2xx in green')
 })
