@@ -63,7 +63,7 @@ export async function changeAccount (db: Database, userId: number, changes: User
 
 /** The device of a login, for the known_devices table: its user agent and address, hashed together. */
 export function deviceHash (device: SessionDevice): string {
-  return createHash('sha256').update(`${device.userAgent ?? ''}\n${device.clientIp ?? ''}`).digest('hex')
+  return createHash('sha256').update(`${device.userAgent ?? ''}\n${device.clientIp}`).digest('hex')
 }
 
 /**

@@ -3,22 +3,20 @@
 // truncated. The zxcvbn dictionaries (about 40 MB) are loaded by the workers only.
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import bcrypt from 'bcrypt'
 import type { Strength } from './strength.js'
 import type { StrengthRequest } from './strength-worker.js'
-
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS } from '../schemas/user.js'
 /** zxcvbn scores 0–4; 3 is "safely unguessable: moderate protection from offline slow-hash attacks". */
 const MIN_STRENGTH = 3
 
-// From dist/ the worker is JavaScript. Under tsx (tests, `make dev`) it is TypeScript, and a
-// worker does not inherit the loader tsx registered: it registers tsx's itself, then loads it.
-const underTsx = import.meta.url.endsWith('.ts')
-const newWorker = (): Worker => underTsx
-  ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.register())` +
-    `.then(() => import(${JSON.stringify(new URL('./strength-worker.ts', import.meta.url).href)}))`, { eval: true })
-  : new Worker(new URL('./strength-worker.js', import.meta.url))
+// The worker is this module's sibling: strength-worker.js from dist/, strength-worker.ts when the
+// sources run through a loader (the tests', tsx), which a worker inherits with the process's options.
+const WORKER_URL = new URL(`./strength-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
+const newWorker = (): Worker => new Worker(WORKER_URL)
 
 interface Task {
   resolve: (strength: Strength) => void

@@ -10,7 +10,7 @@ export type SecondFactor = 'totp' | 'recovery_code' | 'passkey'
 /** What a person is shown of a session: where it began and how. */
 export interface SessionDevice {
   userAgent?: string
-  clientIp?: string
+  clientIp: string
   secondFactor?: SecondFactor
 }
 
@@ -55,7 +55,7 @@ export function sessionsTable (db: Queryable) {
      * Run it in a transaction: the lock on the user's row makes two starts for one user take
      * turns, so that neither counts the sessions without the other's new one.
      */
-    async start (userId: number, ttlSeconds: number, maxLive: number, device: SessionDevice = {}): Promise<{ id: string }> {
+    async start (userId: number, ttlSeconds: number, maxLive: number, device: SessionDevice): Promise<{ id: string }> {
       // A statement of its own: a statement sees what was committed when it began, so the one that
       // counts must begin once the lock is held.
       await db.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId])

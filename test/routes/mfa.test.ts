@@ -164,6 +164,25 @@ t.test('two requests with one code: only one logs in', async (t) => {
   t.same(answers.sort(), [200, 401])
 })
 
+t.test('one mfa_token with two good recovery codes at once: only one login completes', async (t) => {
+  const ada = await enrolled()
+  const token = (await login('ada@example.com')).json().mfa_token
+  const answers = await Promise.all(ada.recoveryCodes.slice(0, 2).map(async (recoveryCode) =>
+    await post('/api/v1/users/login/mfa', { mfa_token: token, recovery_code: recoveryCode })))
+  t.same(answers.map((answer) => answer.statusCode).sort(), [200, 401])
+  t.equal(answers.find((answer) => answer.statusCode === 401)?.json().message, 'mfa_token is invalid or has expired: log in again with your password')
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM sessions WHERE user_id = $1', [ada.id])
+  t.equal(rows[0].n, 2, 'the session of the signup and one of the login')
+})
+
+t.test('remember_me carries through the second step: the long-lived token', async (t) => {
+  const ada = await enrolled()
+  const first = await post('/api/v1/users/login', { email: 'ada@example.com', password: PASSWORD, remember_me: true })
+  const done = await post('/api/v1/users/login/mfa', { mfa_token: first.json().mfa_token, code: codeAt(ada.secret) })
+  t.equal(done.statusCode, 200)
+  t.equal(done.json().expires_in, 30 * 86400)
+})
+
 t.test('wrong codes count toward the login lock; the right password does not reset it', async (t) => {
   const ada = await enrolled()
   t.equal((await login('ada@example.com', 'wrong-password-1')).statusCode, 401)

@@ -5,13 +5,16 @@ import fp from 'fastify-plugin'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { HttpError } from '../../http/errors.js'
-import { EmailTaken, isDatabaseUnavailable, UserMissing } from '../../db/errors.js'
+import { DomainError, isDatabaseUnavailable } from '../../db/errors.js'
 import { SealedDataError } from '../../db/data-cipher.js'
 
 /** What a caller is told when a stored value of theirs does not decrypt; the log says which user and key. */
 export const SEALED_DATA_CONFLICT = 'the stored health data of this account failed its integrity check and is withheld; ' +
   'this has been logged: contact support'
 export const SEALED_DATA_UNAVAILABLE = 'the health data of this account cannot be decrypted right now; try again later'
+
+/** The status of each refusal of the data layer (db/errors.ts), by its name: every DomainError has one. */
+const DOMAIN_STATUS = new Map([['EmailTaken', 409], ['UserMissing', 404]])
 
 export function errorBody (statusCode: number, message: string): { statusCode: number, error: string, message: string } {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }
@@ -58,8 +61,8 @@ async function errors (app: FastifyInstance): Promise<void> {
       return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.statusCode, error.message))
     }
     // The data layer's refusals, in its own words; their messages are written for the caller.
-    if (error instanceof EmailTaken || error instanceof UserMissing) {
-      const statusCode = error instanceof EmailTaken ? 409 : 404
+    if (error instanceof DomainError) {
+      const statusCode = DOMAIN_STATUS.get(error.name) as number
       return reply.code(statusCode).send(errorBody(statusCode, error.message))
     }
     if (error instanceof SealedDataError) {

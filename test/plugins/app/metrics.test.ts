@@ -159,3 +159,13 @@ t.test('off by default: nothing is served and nothing is counted', async (t) => 
   await signUp(app)
   t.equal(await app.metrics.scrape(), undefined)
 })
+
+t.test('on an IPv6 address the listener says where it is in URL form; an address it cannot take is the system\'s error', async (t) => {
+  const app = await buildTestApp(t, db)
+  const listener = await listenForMetrics(app, 0, '::1')
+  t.teardown(listener.close)
+  t.match(listener.url, /^http:\/\/\[::1\]:\d+$/)
+  t.equal((await fetch(`${listener.url}/metrics`)).status, 200)
+  // 192.0.2.0/24 is for documentation: no interface here has it.
+  await t.rejects(listenForMetrics(app, 0, '192.0.2.1'), { code: 'EADDRNOTAVAIL' })
+})
