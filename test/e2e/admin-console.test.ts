@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
+import { withCipher } from '../../src/db/database.js'
+import { open, type StoredHealthData } from '../../src/db/health-data.js'
 import { PASSWORD, resetData, signUp, signUpAdmin, buildTestApp, testDatabase } from '../helper.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -91,16 +93,23 @@ async function verified (id: number): Promise<void> {
   await db.query('UPDATE users SET email_verified = true WHERE id = $1', [id])
 }
 
+/** The stored profile, its values opened with the service's keys (they are stored encrypted). */
 async function profile (id: number): Promise<{ policy: string | null, genetic_result: unknown } | undefined> {
-  const { rows } = await db.query<{ policy: string | null, genetic_result: unknown }>(
-    'SELECT policy, genetic_result FROM genetic_profiles WHERE user_id = $1', [id])
-  return rows[0]
+  const { rows } = await db.query<StoredHealthData>(
+    'SELECT policy, policy_key_id, genetic_result, genetic_result_key_id FROM genetic_profiles WHERE user_id = $1', [id])
+  if (rows.length === 0) return undefined
+  const [row] = rows
+  const sealed = withCipher(db, app.dataCipher)
+  return {
+    policy: row.policy === null ? null : open(sealed, row.policy, row.policy_key_id, id),
+    genetic_result: row.genetic_result === null ? null : JSON.parse(open(sealed, row.genetic_result, row.genetic_result_key_id, id))
+  }
 }
 
 const text = async (page: Page, selector: string): Promise<string> => (await page.locator(selector).textContent()) ?? ''
 const RESULT = { BRCA1: 'negative', APOE: 'e3/e3' }
-/** RESULT pretty-printed in the order the database keeps its keys (jsonb: shorter keys first). */
-const RESULT_AS_KEPT = JSON.stringify({ APOE: 'e3/e3', BRCA1: 'negative' }, null, 2)
+/** RESULT pretty-printed as the console shows it once saved: the keys in the order the admin sent them. */
+const RESULT_AS_KEPT = JSON.stringify(RESULT, null, 2)
 
 t.test('an admin finds a customer, attaches a result, then a policy, changes roles and reads the audit log', async (t) => {
   await signUpAdmin(app, db, { email: 'grace@staff.example.org', first_name: 'Grace', last_name: 'Hopper' })
@@ -264,6 +273,7 @@ t.test('at 360 px: one column, nothing wider than the screen, the open customer 
   await signUpAdmin(app, db, { email: 'grace@staff.example.org', first_name: 'Grace', last_name: 'Hopper' })
   const ada = await signUp(app, { email: 'ada.lovelace@example.com' })
   await verified(ada.user.id)
+  // A profile written before encryption (no key ids): the console reads it as it is.
   await db.query("INSERT INTO genetic_profiles (user_id, policy, genetic_result) VALUES ($1, 'POL-1', '{\"BRCA1\": \"negative\"}')", [ada.user.id])
   const { page, watch } = await newPage(t, 360)
   await openConsole(page, 'grace@staff.example.org')
