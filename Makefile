@@ -76,9 +76,9 @@ SAME_ON_EVERY_DATABASE := test/config.test.ts test/http/cursor.test.ts test/acco
 # What CI runs again on the other LTS lines of Node.js: the API's behaviour through HTTP, where
 # a change in Node.js (its HTTP parser, crypto, fetch, timers) would show. The whole suite three
 # times would take CI's run past 30 minutes on two cores.
-COMPAT_TESTS := $(wildcard test/routes/*.test.ts) $(wildcard test/security/*.test.ts)
+COMPAT_TESTS := $(wildcard test/routes/*.test.ts)
 
-## test-compat: the API's tests (test/routes, test/security) without coverage, e.g. on another Node.js with NODE=…
+## test-compat: the API's route tests (test/routes) without coverage, e.g. on another Node.js with NODE=…
 test-compat: install
 	@test/prerequisites.sh postgres
 	$(TAP) --disable-coverage $(COMPAT_TESTS) $(TAP_FLAGS)
