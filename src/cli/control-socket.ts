@@ -65,8 +65,9 @@ function answer (db: Database, socket: Socket): void {
 /**
  * Asks the server holding DATA_DIR to change a role or run a task; resolves with its last message, or undefined when
  * no server listens there (a server of an older version, one still starting, or a `make migrate`).
+ * Only tasks report progress: a role change passes no `onProgress`.
  */
-export async function askServer (dataDir: string, request: RoleRequest | TaskRequest, onProgress: (line: string) => void = () => {}): Promise<string | undefined> {
+export async function askServer (dataDir: string, request: RoleRequest | TaskRequest, onProgress?: (line: string) => void): Promise<string | undefined> {
   const socket = connect(controlSocketPath(dataDir))
   socket.setEncoding('utf8')
   let received = ''
@@ -77,7 +78,7 @@ export async function askServer (dataDir: string, request: RoleRequest | TaskReq
     received = lines.pop() as string
     for (const line of lines) {
       const message = JSON.parse(line) as Answer | { progress: string }
-      if ('progress' in message) onProgress(message.progress)
+      if ('progress' in message) onProgress?.(message.progress)
       else final = message
     }
   })

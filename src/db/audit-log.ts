@@ -98,12 +98,6 @@ export function auditLogTable (db: Queryable) {
       return rows
     },
 
-    /** The last entry's id and hash, which an operator may keep elsewhere; undefined for an empty log. */
-    async head (): Promise<{ id: number, hash: string } | undefined> {
-      const { rows } = await db.query<{ id: number, hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1')
-      return rows[0]
-    },
-
     /** Every entry about `targetId`, oldest first, with who acted as they are now. */
     async aboutUser (targetId: number): Promise<EntryWithActor[]> {
       const { rows } = await db.query<EntryWithActor>(

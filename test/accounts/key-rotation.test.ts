@@ -106,3 +106,34 @@ t.test('the report names a key DATA_KEYS no longer holds, and says when nothing 
   await t.rejects(rotateKeys(withCipher(db, onlyNew), onlyNew, { batchSize: 100 }), { name: 'SealedDataError', problem: 'unknown key' }, 'the rotation stops rather than lose them')
   t.equal(await geneticProfileKeysTable(db).countNotUnder('new'), PROFILES, 'and its batch is rolled back')
 })
+
+t.test('a profile with one value only, or with one value already under the new key, keeps that value as it is', async (t) => {
+  const admin = await signUpAdmin(before, db)
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO users (email, email_folded, password_hash, first_name, last_name, dob, email_verified)
+     VALUES ('one@example.com', 'one@example.com', 'x', 'P', 'Q', '1990-01-01', true),
+            ('half@example.com', 'half@example.com', 'x', 'P', 'Q', '1990-01-01', true) RETURNING id`)
+  const [one, half] = rows.map((row) => row.id)
+  const patch = async (app: typeof before, id: number, payload: Record<string, unknown>): Promise<void> => {
+    const response = await app.inject({ method: 'PATCH', url: `/api/v1/users/${id}/genetics`, headers: auth(admin.token), payload })
+    if (response.statusCode !== 200) throw new Error(response.body)
+  }
+  await patch(before, one, { policy: 'POL-ONE' })
+  await patch(before, half, { policy: 'POL-HALF', genetic_result: { n: 1 } })
+  await patch(after, half, { policy: 'POL-HALF-2' })
+  const stored = async (): Promise<unknown[]> => (await db.query(
+    'SELECT user_id, policy, policy_key_id, genetic_result, genetic_result_key_id FROM genetic_profiles ORDER BY user_id')).rows
+  const [, halfBefore] = await stored() as Array<{ policy: string }>
+
+  const cipher = createDataCipher(after.config.dataKeys)
+  t.equal(await keyReport(after.db, cipher),
+    '1 value under key new (current)\n2 values under key old (old: keep it in DATA_KEYS until `make rotate-keys` has moved them)')
+  t.same(await rotateKeys(after.db, cipher, { batchSize: 10 }), { profiles: 2, keyId: 'new' })
+  const [oneAfter, halfAfter] = await stored() as Array<Record<string, unknown>>
+  t.match(oneAfter, { user_id: one, policy_key_id: 'new', genetic_result: null, genetic_result_key_id: null }, 'no genetic result appears')
+  t.match(halfAfter, { user_id: half, policy: halfBefore.policy, policy_key_id: 'new', genetic_result_key_id: 'new' }, 'the policy already under the new key is not sealed again')
+  t.equal(await keyReport(after.db, cipher), '3 values under key new (current)')
+  const read = await after.inject({ url: `/api/v1/users/${half}`, headers: auth(admin.token) })
+  t.match(read.json(), { policy: 'POL-HALF-2', genetic_result: { n: 1 } })
+  t.equal((await after.inject({ url: `/api/v1/users/${one}`, headers: auth(admin.token) })).json().policy, 'POL-ONE')
+})

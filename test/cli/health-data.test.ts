@@ -56,6 +56,19 @@ t.test('on an embedded database no server holds: check, encrypt, verify, and a b
   t.match(runCli('src/cli/rotate-keys.ts', [], { env: { DATA_DIR: dataDir, NODE_ENV: 'production', DATA_KEYS: '' } }).stderr, /^dna-api: configuration error: /)
 })
 
+t.test('while another process that is no server (a `make migrate`) holds the embedded database, both refuse', async (t) => {
+  const dataDir = tempDir(t)
+  await withDatabase({ dataDir }, seed)
+  const db = await openDatabase({ dataDir })
+  t.teardown(async () => await db.close())
+  for (const cli of ['src/cli/rotate-keys.ts', 'src/cli/audit-verify.ts']) {
+    const busy = runCli(cli, [], { env: { DATA_DIR: dataDir } })
+    t.equal(busy.status, 1, cli)
+    t.equal(busy.stdout, '')
+    t.match(busy.stderr, /^dna-api: error: the embedded database in .* is open in another process \(pid \d+, probably `make run`\); stop that process first, or set DATABASE_URL to use a PostgreSQL server\n$/)
+  }
+})
+
 t.test('while the server holds the embedded database, both run inside it', async (t) => {
   const dataDir = tempDir(t)
   await withDatabase({ dataDir }, seed)

@@ -7,6 +7,7 @@ import { auth, buildTestApp, PASSWORD, resetData, signUp, testDatabase } from '.
 import { totpSecretBox } from '../../src/accounts/totp-secret-box.js'
 import { qrCode } from '../../src/accounts/mfa.js'
 import { TEST_SECRET } from '../helper.js'
+import type { Database } from '../../src/db/database.js'
 
 const db = await testDatabase(t)
 let now = Date.UTC(2026, 5, 1, 12, 0, 10)
@@ -181,6 +182,30 @@ t.test('remember_me carries through the second step: the long-lived token', asyn
   const done = await post('/api/v1/users/login/mfa', { mfa_token: first.json().mfa_token, code: codeAt(ada.secret) })
   t.equal(done.statusCode, 200)
   t.equal(done.json().expires_in, 30 * 86400)
+})
+
+t.test('two requests with one code, both checked before either records it: only one logs in', async (t) => {
+  // Each request reads the factor, checks the code against it, then records the code's period; here
+  // the database sees both records only once both requests have checked, so the check alone would let both in.
+  let checked = 0
+  let bothChecked: () => void = () => {}
+  const both = new Promise<void>((resolve) => { bothChecked = resolve })
+  const query = (async (text: string, params?: unknown[]) => {
+    if (text.startsWith('UPDATE totp_factors SET last_time_step')) {
+      checked += 1
+      if (checked === 2) bothChecked()
+      await both
+    }
+    return await db.query(text, params)
+  }) as Database['query']
+  const racing = await buildTestApp(t, { ...db, query }, {}, { clock: () => now })
+  const ada = await enrolled()
+  const tokens = [(await login('ada@example.com')).json().mfa_token, (await login('ada@example.com')).json().mfa_token]
+  const code = codeAt(ada.secret)
+  const answers = await Promise.all(tokens.map(async (token) => await post('/api/v1/users/login/mfa', { mfa_token: token, code }, undefined, racing)))
+  t.equal(checked, 2, 'both got past the check')
+  t.same(answers.map((answer) => answer.statusCode).sort(), [200, 401])
+  t.equal(answers.find((answer) => answer.statusCode === 401)?.json().message, 'body/code is incorrect or was already used')
 })
 
 t.test('wrong codes count toward the login lock; the right password does not reset it', async (t) => {
