@@ -238,3 +238,17 @@ t.test('a connection to the target lost mid-batch stops the run with the error; 
   t.same(await count(db, 'users'), 0, 'the batch was rolled back')
   t.match(await runImport(t, { into: db, batchSize: 4 }), { imported: 6, conflicts: EXPECTED_CONFLICTS })
 })
+
+t.test('an email that folds to another only outside ASCII (the Kelvin sign) makes both conflicts', async (t) => {
+  await old.insert([
+    { ...old.rows[old.rows.length - 1], id: 42, email: 'kelvin@example.org' },
+    { ...old.rows[old.rows.length - 1], id: 43, email: '\u212Aelvin@example.org' }
+  ])
+  t.teardown(async () => await old.client.query('DELETE FROM "user" WHERE id IN (42, 43)'))
+  const report = await runImport(t)
+  t.same(report.conflicts.filter((c) => c.oldId >= 42), [
+    { oldId: 42, reason: 'email is the same but for case as that of old id 43' },
+    // Its own address is refused first; the twin is still not imported under the folded email.
+    { oldId: 43, reason: 'email must be a valid email address' }
+  ])
+})
