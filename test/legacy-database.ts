@@ -88,11 +88,11 @@ export async function legacyDatabase (t: Test): Promise<LegacyDatabase> {
     row(11, { first_name: '1234' }),
     row(12, { email: 'not-an-email' }),
     row(13, { email: 'weak@example.org', password: hashes.weak }),
-    // Valid JSON that jsonb refuses: only the database finds it, in the middle of a batch.
+    // Valid JSON that jsonb used to refuse: refused before it is sealed, as the API refuses it.
     row(14, { genetic_result: '{"note": "\\u0000"}' }),
     row(15, { policy: ' POL-15 ' }),
     row(16, { modified_at: null, genetic_result: '{"MTHFR": "C677T"}' }),
-    // A number jsonb cannot hold: another value only the database refuses.
+    // A number jsonb cannot hold: refused before it is sealed too.
     row(17, { genetic_result: '{"a": 1e1000000}' }),
     row(40, { email: 'last@example.org' })
   ]

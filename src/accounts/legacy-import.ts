@@ -118,18 +118,18 @@ export async function importLegacyUsers (options: ImportOptions): Promise<Import
     next = read(rows[rows.length - 1].id)
     const examined = rows.map((row) => examine(row, twins, importTime))
     const plan = await planBatch(target, examined)
-    const written = await writeBatch(target, plan, dryRun)
+    await writeBatch(target, plan, dryRun)
     report.read += rows.length
     report.unchanged += plan.unchanged
-    report.imported += written.inserts.length
-    for (const done of written.inserts) largestImported = Math.max(largestImported, done.row.id)
-    report.updated += written.updates.length
-    for (const done of [...written.inserts, ...written.updates]) {
+    report.imported += plan.inserts.length
+    for (const done of plan.inserts) largestImported = Math.max(largestImported, done.row.id)
+    report.updated += plan.updates.length
+    for (const done of [...plan.inserts, ...plan.updates]) {
       if (done.filled.createdFromModified) report.createdFromModified += 1
       if (done.filled.createdFromImportTime) report.createdFromImportTime += 1
       if (done.filled.modifiedFilled) report.modifiedFilled += 1
     }
-    for (const conflict of written.conflicts) report.conflicts.push({ oldId: conflict.row.id, reason: conflict.reason })
+    for (const conflict of plan.conflicts) report.conflicts.push({ oldId: conflict.row.id, reason: conflict.reason })
     options.onProgress?.(report.read, report.total)
     if (report.read < report.total && options.shouldStop?.() === true) {
       report.stopped = true
@@ -268,42 +268,12 @@ async function planBatch (target: Queryable, examined: Examined[]): Promise<Plan
 }
 
 /**
- * Writes a batch in one transaction. When the database refuses a row (a value only it checks),
- * the batch is written again row by row, and each refused row becomes a conflict.
+ * Writes a batch in one transaction. Every value is checked before (examine), so the database
+ * refuses none; what it still may refuse (an email or id taken by a signup since planBatch) fails
+ * the run like any other error, and the next run, planning again, records it as a conflict.
  */
-async function writeBatch (target: Database, plan: Plan, dryRun: boolean): Promise<Plan> {
-  const write = async (part: Plan): Promise<string | undefined> =>
-    await refusal(async () => await inTransaction(target, dryRun, async (tx) => await writePlan(tx, part, dryRun)))
-  if (await write(plan) === undefined) return plan
-  const written: Plan = { inserts: [], updates: [], conflicts: [...plan.conflicts], unchanged: plan.unchanged }
-  for (const [kind, rows] of [['inserts', plan.inserts], ['updates', plan.updates]] as const) {
-    for (const e of rows) {
-      const one: Plan = { inserts: [], updates: [], conflicts: [], unchanged: 0 }
-      one[kind].push(e)
-      const reason = await write(one)
-      if (reason === undefined) written[kind].push(e)
-      else written.conflicts.push({ row: e.row, hash: e.hash, reason })
-    }
-  }
-  written.conflicts.sort((a, b) => a.row.id - b.row.id)
-  await inTransaction(target, dryRun, async (tx) => await writePlan(tx, { inserts: [], updates: [], conflicts: written.conflicts, unchanged: 0 }, dryRun))
-  return written
-}
-
-/**
- * Runs `work`: undefined once done, or why the database refused a value (a data exception, class
- * 22, or a constraint, class 23), without the value, which its messages may quote. Any other
- * failure (the connection lost, say) is thrown: the run stops, and the next one resumes.
- */
-async function refusal (work: () => Promise<void>): Promise<string | undefined> {
-  try {
-    await work()
-    return undefined
-  } catch (error) {
-    const { code } = error as { code?: unknown }
-    if (typeof code !== 'string' || !/^2[23]/.test(code)) throw error
-    return code === '22P05' ? 'a value holds a character PostgreSQL cannot store (\\u0000)' : `the database refused it (SQLSTATE ${code})`
-  }
+async function writeBatch (target: Database, plan: Plan, dryRun: boolean): Promise<void> {
+  await inTransaction(target, dryRun, async (tx) => await writePlan(tx, plan, dryRun))
 }
 
 async function inTransaction (target: Database, dryRun: boolean, work: (tx: Queryable) => Promise<void>): Promise<void> {

@@ -238,3 +238,29 @@ t.test('a connection to the target lost mid-batch stops the run with the error; 
   t.same(await count(db, 'users'), 0, 'the batch was rolled back')
   t.match(await runImport(t, { into: db, batchSize: 4 }), { imported: 6, conflicts: EXPECTED_CONFLICTS })
 })
+
+t.test('what no other fixture breaks: a folded email, a password, a time, a size', async (t) => {
+  const base = old.rows[old.rows.length - 1]
+  await old.insert([
+    { ...base, id: 42, email: 'kelvin@example.org' },
+    // Only outside ASCII does this fold to the row above (the Kelvin sign): both are kept out.
+    { ...base, id: 43, email: '\u212Aelvin@example.org' },
+    { ...base, id: 44, email: 'plain@example.org', password: 'not-a-hash' },
+    { ...base, id: 45, email: 'forever@example.org', modified_at: 'infinity' },
+    { ...base, id: 46, email: 'big@example.org', genetic_result: JSON.stringify({ notes: 'x'.repeat(16 * 1024) }) },
+    // Not ASCII too, and the same as no other once folded: no twin, refused for its address alone.
+    { ...base, id: 47, email: 'zo\u00eb@example.org' }
+  ])
+  t.teardown(async () => await old.client.query('DELETE FROM "user" WHERE id BETWEEN 42 AND 47'))
+  const report = await runImport(t)
+  t.same(report.conflicts.filter((c) => c.oldId >= 42), [
+    { oldId: 42, reason: 'email is the same but for case as that of old id 43' },
+    // Its own address is refused first; the twin is still not imported under the folded email.
+    { oldId: 43, reason: 'email must be a valid email address' },
+    { oldId: 44, reason: 'password is not a bcrypt hash ($2a$, $2b$ or $2y$)' },
+    { oldId: 45, reason: 'modified_at is not a time this service can store (infinite, BC or after 9999)' },
+    { oldId: 46, reason: `genetic_result must be at most 16 KiB as JSON (it has ${16 * 1024 + 12} bytes)` },
+    { oldId: 47, reason: 'email must be a valid email address' }
+  ])
+  t.same((await target.query('SELECT id FROM users WHERE id >= 42')).rows, [])
+})

@@ -102,3 +102,22 @@ t.test('a target that cannot be opened or reached: one line, exit 2', async (t) 
     stderr: `dna-api: error: DATABASE_URL: no PostgreSQL answers at 127.0.0.1:${closedPort} (connection refused): start PostgreSQL, or correct the host and port in DATABASE_URL\n`
   })
 })
+
+t.test('an old table that fails while it is read: the error, exit 1, nothing imported', async (t) => {
+  const target = await emptyPostgresDatabase(t)
+  const setup = await openDatabase({ url: target })
+  await migrate(setup)
+  // A view has the old columns (the import checks no more), but reading a row divides by zero.
+  const failing = await emptyPostgresDatabase(t)
+  const source = await openDatabase({ url: failing })
+  await source.query(`CREATE VIEW "user" AS SELECT 1 / (n - 1) AS id, 'Ada'::text AS first_name, 'Lovelace'::text AS last_name,
+    date '1970-01-01' AS dob, 'ada@example.org'::text AS email, 'x'::text AS password, NULL::timestamp AS created_at,
+    NULL::timestamp AS modified_at, NULL::text AS policy, NULL::json AS genetic_result FROM (VALUES (1)) AS rows (n)`)
+  await source.close()
+  const run = startCli(t, SCRIPT, ['--from', failing], { env: { DATABASE_URL: target } })
+  const { code } = await run.closed
+  t.same({ status: code, stdout: run.output.stdout }, { status: 1, stdout: '' })
+  t.match(run.output.stderr, /^dna-api: error: division by zero\n$/)
+  t.same((await setup.query('SELECT count(*)::integer AS n FROM users')).rows, [{ n: 0 }])
+  await setup.close()
+})
