@@ -52,7 +52,7 @@ export interface ImportReport {
   /** Rows without modified_at, given their created_at or else the import time. */
   modifiedFilled: number
   /** The largest id the users table holds at the end: new accounts get ids after it. */
-  largestId: number | null
+  largestId: number
   /** Ended by shouldStop before the last row. */
   stopped: boolean
 }
@@ -98,7 +98,7 @@ export async function importLegacyUsers (options: ImportOptions): Promise<Import
     createdFromModified: 0,
     createdFromImportTime: 0,
     modifiedFilled: 0,
-    largestId: null,
+    largestId: 0,
     stopped: false
   }
   const twins = await caseTwins(source)
@@ -138,7 +138,7 @@ export async function importLegacyUsers (options: ImportOptions): Promise<Import
     }
   }
   const { rows } = await target.query<{ id: number | null }>('SELECT max(id) AS id FROM users')
-  report.largestId = rows[0].id === null && largestImported === 0 ? null : Math.max(rows[0].id ?? 0, largestImported)
+  report.largestId = Math.max(rows[0].id ?? 0, largestImported)
   return report
 }
 

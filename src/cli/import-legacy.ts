@@ -29,7 +29,7 @@ try {
   readDotEnv()
   // The import signs no token: a throwaway secret keeps loadConfig from making one in DATA_DIR,
   // which would write to a target that may not even be there.
-  config = loadConfig({ ...process.env, JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString('hex') })
+  config = loadConfig({ ...process.env, JWT_SECRET: randomBytes(32).toString('hex') })
   const { values } = parseArgs({
     options: { from: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, 'batch-size': { type: 'string', default: '5000' } }
   })
@@ -110,8 +110,9 @@ async function openSource (url: string, where: string): Promise<Source> {
   }
   const queryable: Queryable = {
     async query<Row> (text: string | { text: string }, params?: unknown[]) {
-      const result = await client.query(typeof text === 'string' ? text : text.text, params)
-      return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length }
+      // node-postgres takes a statement's text or its config object alike.
+      const result = await client.query(text as string, params)
+      return { rows: result.rows as Row[], rowCount: Number(result.rowCount) }
     }
   }
   const close = async (): Promise<void> => {
@@ -159,7 +160,7 @@ async function openTarget (config: Config): Promise<Database> {
   try {
     db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, connectionTimeoutMs: 10_000, statementTimeoutMs: 0, poolSize: 2 })
   } catch (error) {
-    throw new ImportRefused(error instanceof Error ? error.message : String(error))
+    throw new ImportRefused((error as Error).message)
   }
   try {
     const { current, latest } = await schemaStatus(db)
@@ -198,7 +199,7 @@ function formatReport (report: ImportReport, where: string): string {
     `  conflicts            ${report.conflicts.length} rows not imported, ${report.dryRun ? 'to be kept' : 'kept'} whole in legacy_import_conflicts`,
     `  created_at missing   ${report.createdFromModified + report.createdFromImportTime} (${report.createdFromModified} given modified_at, ${report.createdFromImportTime} the import time)`,
     `  modified_at missing  ${report.modifiedFilled} (given created_at, or the import time)`,
-    `  new accounts' ids    after ${report.largestId ?? 0}`
+    `  new accounts' ids    after ${report.largestId}`
   ]
   if (report.conflicts.length > 0) {
     lines.push('conflicts (old id: reason):')
