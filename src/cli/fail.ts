@@ -19,5 +19,5 @@ function startupProblem (error: unknown, config: Config): string | undefined {
     return `PORT: ${config.host}:${config.port} is already in use (another dna-api, or another program): ` +
       `stop that program, or pick another port, e.g. PORT=${config.port + 1} make run`
   }
-  return config.databaseUrl === undefined ? undefined : connectionProblem(error, config.databaseUrl)
+  return connectionProblem(error, config.databaseUrl)
 }

@@ -170,7 +170,7 @@ async function openTarget (config: Config): Promise<Database> {
   } catch (error) {
     await db.close()
     if (error instanceof ImportRefused) throw error
-    const problem = config.databaseUrl === undefined ? undefined : connectionProblem(error, config.databaseUrl)
+    const problem = connectionProblem(error, config.databaseUrl)
     throw new ImportRefused(problem ?? (error as Error).message)
   }
 }

@@ -88,9 +88,11 @@ export function describePostgresUrl (url: string): string {
 /**
  * One line naming DATABASE_URL and saying what to do, for what goes wrong when a first
  * connection is made: nothing listens there, no such database, no such role. Undefined for any
- * other error.
+ * other error, and for the embedded database (no URL).
  */
-export function connectionProblem (error: unknown, url: string): string | undefined {
+export function connectionProblem (error: unknown, url: string | undefined): string | undefined {
+  // The embedded database has no connection to fail.
+  if (url === undefined) return undefined
   const { code, message } = error as { code?: unknown, message?: unknown }
   const { host: server, username } = new URL(url)
   const quoted = /"([^"]*)"/.exec(String(message))?.[1]

@@ -121,3 +121,15 @@ t.test('an old table that fails while it is read: the error, exit 1, nothing imp
   t.same((await setup.query('SELECT count(*)::integer AS n FROM users')).rows, [{ n: 0 }])
   await setup.close()
 })
+
+t.test('a target whose schema cannot be read: the database\'s own words, exit 2, nothing imported', async (t) => {
+  // The schema version's table is a view that fails when it is read.
+  const target = await emptyPostgresDatabase(t)
+  const setup = await openDatabase({ url: target })
+  await setup.query('CREATE VIEW schemaversion AS SELECT 1 / (n - 1) AS version, NULL::text AS name, NULL::text AS md5, now() AS run_at FROM (VALUES (1)) AS rows (n)')
+  await setup.close()
+  const run = startCli(t, SCRIPT, ['--from', old.url], { env: { DATABASE_URL: target } })
+  const { code } = await run.closed
+  t.same({ status: code, stdout: run.output.stdout }, { status: 2, stdout: '' })
+  t.match(run.output.stderr, /^dna-api: error: division by zero\n$/)
+})
