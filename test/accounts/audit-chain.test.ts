@@ -22,7 +22,10 @@ const verify = async (): Promise<string> => await runTask(app.db, { task: 'audit
 t.test('every entry carries the hash of the one before and its own; concurrent inserts still make one chain', async (t) => {
   t.equal(await verify(), 'the audit log is empty')
   await reads(12)
-  await Promise.all(Array.from({ length: 8 }, async (_, i) => await app.data.auditLog.record({ actorId: null, action: 'user.update', targetId: i + 1, fields: ['role'] })))
+  // Changes from the command line (no actor), and lists (no target): empty fields of the canonical form.
+  await Promise.all(Array.from({ length: 8 }, async (_, i) => await app.data.auditLog.record(i % 2 === 0
+    ? { actorId: null, action: 'user.update', targetId: i + 1, fields: ['role'] }
+    : { actorId: 1, action: 'users.list', targetId: null })))
   const { rows } = await db.query<{ id: number, prev_hash: string, hash: string }>('SELECT id, prev_hash, hash FROM audit_log ORDER BY id')
   t.equal(rows.length, 20)
   t.equal(rows[0].prev_hash, GENESIS_HASH)

@@ -165,11 +165,26 @@ t.test('two requests with one code: only one logs in', async (t) => {
   t.same(answers.sort(), [200, 401])
 })
 
-t.test('one mfa_token with two good recovery codes at once: only one login completes', async (t) => {
+t.test('one mfa_token with two good recovery codes, both spent before either logs in: only one login completes', async (t) => {
+  // The database sees the two codes spent only once both requests have come that far, so both hold
+  // a good factor: the token itself, spent in the login's transaction, lets one through.
+  let spent = 0
+  let bothSpent: () => void = () => {}
+  const both = new Promise<void>((resolve) => { bothSpent = resolve })
+  const query = (async (text: string, params?: unknown[]) => {
+    if (text.startsWith('DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2')) {
+      spent += 1
+      if (spent === 2) bothSpent()
+      await both
+    }
+    return await db.query(text, params)
+  }) as Database['query']
+  const racing = await buildTestApp(t, { ...db, query }, {}, { clock: () => now })
   const ada = await enrolled()
   const token = (await login('ada@example.com')).json().mfa_token
   const answers = await Promise.all(ada.recoveryCodes.slice(0, 2).map(async (recoveryCode) =>
-    await post('/api/v1/users/login/mfa', { mfa_token: token, recovery_code: recoveryCode })))
+    await post('/api/v1/users/login/mfa', { mfa_token: token, recovery_code: recoveryCode }, undefined, racing)))
+  t.equal(spent, 2, 'both codes were good and spent')
   t.same(answers.map((answer) => answer.statusCode).sort(), [200, 401])
   t.equal(answers.find((answer) => answer.statusCode === 401)?.json().message, 'mfa_token is invalid or has expired: log in again with your password')
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM sessions WHERE user_id = $1', [ada.id])
