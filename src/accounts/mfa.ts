@@ -9,7 +9,7 @@ import type { Database } from '../db/database.js'
 import { tables, type Tables } from '../db/tables.js'
 import type { SecondFactor } from '../db/sessions.js'
 import { SERVICE_NAME } from '../mail/templates.js'
-import type { SecretBox } from './totp-secret-box.js'
+import type { TotpSecretCipher } from './jwt-derived-totp-secrets.js'
 
 const PERIOD_SECONDS = 30
 /** One step either side: what a phone's clock a little off still gets accepted. */
@@ -54,7 +54,7 @@ export function newMfaToken (): { token: string, tokenHash: string } {
 export const hashMfaToken = (token: string): string => sha256(token)
 
 /** A new pending secret for the account (replacing a pending one); 409 once a factor is on. */
-export async function enrolTotp (db: Database, box: SecretBox, user: { id: number, email: string }): Promise<{ secret: string, otpauth_url: string, qr_code: QrCode }> {
+export async function enrolTotp (db: Database, box: TotpSecretCipher, user: { id: number, email: string }): Promise<{ secret: string, otpauth_url: string, qr_code: QrCode }> {
   const secret = generateSecret()
   if (!await tables(db).totpFactors.enrol(user.id, box.encrypt(secret, user.id))) throw conflict(MFA_ALREADY_ON)
   const url = generateURI({ issuer: SERVICE_NAME, label: user.email, secret })
@@ -76,7 +76,7 @@ export function qrCode (text: string): QrCode {
 }
 
 /** The first right code turns the factor on and gives the recovery codes, in clear this once. */
-export async function confirmTotp (db: Database, box: SecretBox, userId: number, code: string, nowMs: number): Promise<string[]> {
+export async function confirmTotp (db: Database, box: TotpSecretCipher, userId: number, code: string, nowMs: number): Promise<string[]> {
   return await db.transaction(async (tx) => {
     const t = tables(tx)
     const factor = await t.totpFactors.find(userId)
@@ -100,7 +100,7 @@ export async function hasTotp (t: Tables, userId: number): Promise<boolean> {
  * Checks a second factor of the account and spends it: a TOTP code (its time step recorded, so
  * it works once) or a recovery code (deleted). The factor it was, or undefined when wrong.
  */
-export async function useSecondFactor (db: Database, box: SecretBox, userId: number, given: { code?: string, recoveryCode?: string }, nowMs: number): Promise<SecondFactor | undefined> {
+export async function useSecondFactor (db: Database, box: TotpSecretCipher, userId: number, given: { code?: string, recoveryCode?: string }, nowMs: number): Promise<SecondFactor | undefined> {
   const t = tables(db)
   if (given.recoveryCode !== undefined) {
     return await t.recoveryCodes.consume(userId, hashRecoveryCode(given.recoveryCode)) ? 'recovery_code' : undefined

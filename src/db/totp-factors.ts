@@ -3,7 +3,7 @@
 import type { Queryable } from './database.js'
 
 export interface TotpFactor {
-  /** As stored: encrypted (accounts/totp-secret-box.ts). */
+  /** As stored: sealed under DATA_KEYS, or in the older format of accounts/jwt-derived-totp-secrets.ts. */
   secret: string
   confirmed: boolean
   lastTimeStep: number | null

@@ -10,7 +10,7 @@ import { tables } from '../db/tables.js'
 import { startSession, startSessionIn } from '../accounts/changes.js'
 import { queueVerification } from '../accounts/mailed-links.js'
 import { MFA_TOKEN_TTL_SECONDS, hashMfaToken, newMfaToken, useSecondFactor } from '../accounts/mfa.js'
-import { totpSecretBox } from '../accounts/totp-secret-box.js'
+import { totpSecrets } from '../accounts/jwt-derived-totp-secrets.js'
 import { sessionDevice } from '../http/session-device.js'
 import { LoginMfaBody, LoginResponse, type MfaChallenge } from '../schemas/mfa.js'
 
@@ -18,7 +18,7 @@ export const MFA_TOKEN_INVALID = 'mfa_token is invalid or has expired: log in ag
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  const box = totpSecretBox(config.jwtSecret)
+  const box = totpSecrets(app.dataCipher, config.jwtSecret)
 
   const tokenResponse = (user: User, sessionId: string, ttl: number): TokenResponse =>
     ({ jwt_token: app.signToken(user, sessionId, ttl), token_type: 'Bearer', expires_in: ttl, user })

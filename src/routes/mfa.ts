@@ -6,7 +6,7 @@ import { errors, noContent, ok, rateLimited } from '../schemas/responses.js'
 import { RecoveryCodes, TotpConfirmBody, TotpDisableBody, TotpEnrolBody, TotpEnrolment } from '../schemas/mfa.js'
 import { TOKEN_SECURITY } from '../plugins/external/docs.js'
 import { MFA_NOT_ON, WRONG_CODE, confirmTotp, disableTotp, enrolTotp, hasTotp, useSecondFactor } from '../accounts/mfa.js'
-import { totpSecretBox } from '../accounts/totp-secret-box.js'
+import { totpSecrets } from '../accounts/jwt-derived-totp-secrets.js'
 
 const reauthenticationLimited = {
   ...rateLimited,
@@ -16,7 +16,7 @@ const reauthenticationLimited = {
 
 const mfa: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
-  const box = totpSecretBox(app.config.jwtSecret)
+  const box = totpSecrets(app.dataCipher, app.config.jwtSecret)
 
   /** `current_password` checked as a login of the caller's account: same lockout count, same 429. */
   const checkPassword = async (request: FastifyRequest, password: string): Promise<void> => {

@@ -4,7 +4,7 @@ import t from 'tap'
 import { generateSync } from 'otplib'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { auth, buildTestApp, PASSWORD, resetData, signUp, testDatabase } from '../helper.js'
-import { totpSecretBox } from '../../src/accounts/totp-secret-box.js'
+import { isJwtDerived, JWT_DERIVED, sealJwtDerived, totpSecrets } from '../../src/accounts/jwt-derived-totp-secrets.js'
 import { qrCode } from '../../src/accounts/mfa.js'
 import { TEST_SECRET } from '../helper.js'
 import type { Database } from '../../src/db/database.js'
@@ -89,15 +89,44 @@ t.test('enrolling gives a secret and an otpauth URL; the first code turns it on 
   for (const { code_hash: hash } of hashes) t.notOk(codes.some((code) => hash.includes(code) || hash.includes(code.replaceAll('-', ''))), 'nor a recovery code')
 })
 
-t.test('the secret is AES-GCM under a key from JWT_SECRET, bound to its user', async (t) => {
-  const box = totpSecretBox(TEST_SECRET)
-  const stored = box.encrypt('JBSWY3DPEHPK3PXP', 7)
-  t.equal(box.decrypt(stored, 7), 'JBSWY3DPEHPK3PXP')
-  t.not(box.encrypt('JBSWY3DPEHPK3PXP', 7), stored, 'a new nonce each time')
-  t.throws(() => box.decrypt(stored, 8), 'another user\'s row does not decrypt')
-  t.throws(() => totpSecretBox(`${TEST_SECRET}-other`).decrypt(stored, 7), 'nor under another key')
-  t.throws(() => box.decrypt('v0.x.y.z', 7), { message: 'not an encrypted TOTP secret' })
-  t.throws(() => box.decrypt('v1.abc', 7), { message: 'not an encrypted TOTP secret' })
+t.test('the secret is sealed under the current key of DATA_KEYS, bound to its user, and its code logs in', async (t) => {
+  const ada = await enrolled()
+  const { rows } = await db.query<{ secret: string }>('SELECT secret FROM totp_factors WHERE user_id = $1', [ada.id])
+  t.match(rows[0].secret, /^v1:test1:[A-Za-z0-9_-]+$/, 'the data cipher\'s format, under the current key')
+  t.equal(app.dataCipher.keyIdOf(rows[0].secret), app.dataCipher.currentKeyId)
+  t.equal(app.dataCipher.decrypt(rows[0].secret, ada.id), ada.secret)
+  t.throws(() => app.dataCipher.decrypt(rows[0].secret, ada.id + 1), { name: 'SealedDataError', problem: 'integrity' }, 'not for another user')
+  const done = await post('/api/v1/users/login/mfa', { mfa_token: (await login('ada@example.com')).json().mfa_token, code: codeAt(ada.secret) })
+  t.equal(done.statusCode, 200)
+  t.equal(done.json().user.mfa_enabled, true)
+})
+
+t.test('a secret stored before DATA_KEYS covered them (a key from JWT_SECRET) still logs in and turns off', async (t) => {
+  const ada = await enrolled()
+  await db.query('UPDATE totp_factors SET secret = $2 WHERE user_id = $1', [ada.id, sealJwtDerived(TEST_SECRET, ada.secret, ada.id)])
+  const done = await post('/api/v1/users/login/mfa', { mfa_token: (await login('ada@example.com')).json().mfa_token, code: codeAt(ada.secret) })
+  t.equal(done.statusCode, 200, 'logs in')
+  now += 30_000
+  const off = await app.inject({ method: 'DELETE', url: '/api/v1/users/me/mfa/totp', headers: auth(ada.token), payload: { current_password: PASSWORD, code: codeAt(ada.secret) } })
+  t.equal(off.statusCode, 204, 'turns off')
+  const again = await post('/api/v1/users/me/mfa/totp', { current_password: PASSWORD }, ada.token)
+  t.match((await db.query<{ secret: string }>('SELECT secret FROM totp_factors')).rows[0].secret, /^v1:test1:/, 'enrolling again seals under DATA_KEYS')
+  t.equal(again.statusCode, 200)
+})
+
+t.test('the old format opens only for its user, under the key from the same JWT_SECRET', async (t) => {
+  const secrets = totpSecrets(app.dataCipher, TEST_SECRET)
+  const stored = sealJwtDerived(TEST_SECRET, 'JBSWY3DPEHPK3PXP', 7)
+  t.ok(isJwtDerived(stored))
+  t.notOk(isJwtDerived(secrets.encrypt('JBSWY3DPEHPK3PXP', 7)), 'what it seals is the data cipher\'s')
+  t.equal(secrets.decrypt(stored, 7), 'JBSWY3DPEHPK3PXP')
+  t.equal(secrets.decrypt(secrets.encrypt('JBSWY3DPEHPK3PXP', 7), 7), 'JBSWY3DPEHPK3PXP')
+  t.not(sealJwtDerived(TEST_SECRET, 'JBSWY3DPEHPK3PXP', 7), stored, 'a new nonce each time')
+  const refused = { name: 'SealedDataError', problem: 'integrity', userId: 8, keyId: JWT_DERIVED }
+  t.throws(() => secrets.decrypt(stored, 8), refused, 'another user\'s row does not decrypt')
+  t.throws(() => totpSecrets(app.dataCipher, `${TEST_SECRET}-other`).decrypt(stored, 8), refused, 'nor under another JWT_SECRET')
+  t.throws(() => secrets.decrypt('v1.abc', 8), refused, 'nor a value cut short')
+  t.throws(() => secrets.decrypt('v0.x.y.z', 7), { name: 'SealedDataError', problem: 'malformed' }, 'anything else is the data cipher\'s to refuse')
 })
 
 t.test('confirming with nothing enrolled is a 409', async (t) => {
