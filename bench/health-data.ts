@@ -79,7 +79,7 @@ try {
   atCleanUp(async () => await rotationDb.close())
   const load = autocannon({ ...meLoad(0), duration: 3600 })
   const started = performance.now()
-  const outcome = await rotateKeys(rotationDb, cipher, { batchSize: BATCH })
+  const outcome = await rotateKeys(rotationDb, cipher, { batchSize: BATCH, jwtSecret })
   const seconds = (performance.now() - started) / 1000
   load.stop()
   const served = await load

@@ -24,7 +24,7 @@ try {
 
   // Only this process may open the embedded database: `make admin` asks it to make the change.
   const embedded = config.databaseUrl === undefined
-  const stopControl = embedded ? await listenForControl(app.db, config.dataDir) : async () => {}
+  const stopControl = embedded ? await listenForControl(app.db, config.dataDir, config.jwtSecret) : async () => {}
   let stopMetrics = async (): Promise<void> => {}
   const close = async (): Promise<void> => {
     await stopMetrics()

@@ -23,11 +23,11 @@ interface Answer {
 export const controlSocketPath = (dataDir: string): string => join(dataDir, 'dna-api.sock')
 
 /** Listens on DATA_DIR's control socket for `make admin`; resolves with the function that stops it. */
-export async function listenForControl (db: Database, dataDir: string): Promise<() => Promise<void>> {
+export async function listenForControl (db: Database, dataDir: string, jwtSecret: string): Promise<() => Promise<void>> {
   const path = controlSocketPath(dataDir)
   // Only the holder of the database's lock gets here: a socket file left behind is a dead server's.
   rmSync(path, { force: true })
-  const server = createServer({ allowHalfOpen: true }, (socket) => { answer(db, socket) })
+  const server = createServer({ allowHalfOpen: true }, (socket) => { answer(db, jwtSecret, socket) })
   // Created unreadable by others from the start (umask), not just after a chmod that would leave a gap.
   const umask = process.umask(0o177)
   try {
@@ -40,7 +40,7 @@ export async function listenForControl (db: Database, dataDir: string): Promise<
 }
 
 /** Reads the request to its end (the client half-closes), answers, and closes. */
-function answer (db: Database, socket: Socket): void {
+function answer (db: Database, jwtSecret: string, socket: Socket): void {
   let received = ''
   socket.setEncoding('utf8')
   // A client that goes away early must not take the server down with an unhandled 'error'.
@@ -55,7 +55,7 @@ function answer (db: Database, socket: Socket): void {
       return reply({ ok: false, message: 'the request is not JSON' })
     }
     const progress = (line: string): void => { socket.write(`${JSON.stringify({ progress: line })}\n`) }
-    const work = 'task' in request ? runTask(db, request, progress) : setRole(db, request.email, request.role)
+    const work = 'task' in request ? runTask(db, request, progress, jwtSecret) : setRole(db, request.email, request.role)
     work.then(
       (message) => reply({ ok: true, message }),
       (error: Error) => reply({ ok: false, message: error.message }))

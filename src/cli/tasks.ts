@@ -12,8 +12,11 @@ export type TaskRequest =
   | { task: 'rotate-keys', check?: boolean, decrypt?: boolean, batchSize: number }
   | { task: 'audit-verify', batchSize: number }
 
-/** Runs the task on `db`, whose cipher holds DATA_KEYS; resolves with its last line, rejects when the audit chain is broken. */
-export async function runTask (db: Database, request: TaskRequest, progress: (line: string) => void): Promise<string> {
+/**
+ * Runs the task on `db`, whose cipher holds DATA_KEYS (and `jwtSecret` opens the TOTP secrets sealed
+ * before DATA_KEYS covered them); resolves with its last line, rejects when the audit chain is broken.
+ */
+export async function runTask (db: Database, request: TaskRequest, progress: (line: string) => void, jwtSecret: string): Promise<string> {
   if (request.task === 'audit-verify') {
     const verdict = await verifyAuditChain(db, request.batchSize, (checked) => progress(`${checked} entries checked`))
     if (!verdict.intact) throw new Error(`the audit log is broken at entry ${verdict.brokenId}: ${verdict.reason} (${verdict.entries} entries before it are intact)`)
@@ -24,10 +27,14 @@ export async function runTask (db: Database, request: TaskRequest, progress: (li
   const outcome = await rotateKeys(db, cipher, {
     batchSize: request.batchSize,
     decrypt: request.decrypt,
-    onProgress: (done, total) => progress(`${done} of ${total} profiles ${request.decrypt === true ? 'decrypted' : `under key ${cipher.currentKeyId}`}`)
+    jwtSecret,
+    onProgress: (done, total, rows) => progress(`${done} of ${total} ${rows} ${request.decrypt === true ? 'decrypted' : `under key ${cipher.currentKeyId}`}`)
   })
-  const under = outcome.keyId === null ? 'plaintext' : `under key ${outcome.keyId}`
-  return `${outcome.profiles} profile${outcome.profiles === 1 ? '' : 's'} rewritten; every value is now ${under}\n${await keyReport(db, cipher)}`
+  const profiles = `${outcome.profiles} profile${outcome.profiles === 1 ? '' : 's'}`
+  const done = outcome.keyId === null
+    ? `${profiles} rewritten; every health value is now plaintext (TOTP secrets stay encrypted)`
+    : `${profiles} and ${outcome.totpSecrets} TOTP secret${outcome.totpSecrets === 1 ? '' : 's'} rewritten; every value is now under key ${outcome.keyId}`
+  return `${done}\n${await keyReport(db, cipher)}`
 }
 
 /** Runs the task on the configured database, or through the server that holds the embedded one. */
@@ -35,7 +42,7 @@ export async function performTask (config: Config, request: TaskRequest, progres
   try {
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: 0 })
     try {
-      return await runTask(withCipher(db, createDataCipher(config.dataKeys)), request, progress)
+      return await runTask(withCipher(db, createDataCipher(config.dataKeys)), request, progress, config.jwtSecret)
     } finally {
       await db.close()
     }

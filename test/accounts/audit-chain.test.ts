@@ -4,7 +4,7 @@ import t from 'tap'
 import { verifyAuditChain } from '../../src/accounts/audit-chain.js'
 import { canonicalEntry, GENESIS_HASH } from '../../src/db/audit-log.js'
 import { runTask } from '../../src/cli/tasks.js'
-import { auth, buildTestApp, resetData, signUp, signUpAdmin, testDatabase } from '../helper.js'
+import { auth, buildTestApp, resetData, signUp, signUpAdmin, TEST_SECRET, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
 const app = await buildTestApp(t, db)
@@ -17,7 +17,7 @@ async function reads (count: number): Promise<void> {
   await Promise.all(Array.from({ length: count }, async () => await app.inject({ url: `/api/v1/users/${user.user.id}`, headers: auth(admin.token) })))
 }
 
-const verify = async (): Promise<string> => await runTask(app.db, { task: 'audit-verify', batchSize: 4 }, () => {})
+const verify = async (): Promise<string> => await runTask(app.db, { task: 'audit-verify', batchSize: 4 }, () => {}, TEST_SECRET)
 
 t.test('every entry carries the hash of the one before and its own; concurrent inserts still make one chain', async (t) => {
   t.equal(await verify(), 'the audit log is empty')

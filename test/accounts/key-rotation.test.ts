@@ -6,7 +6,7 @@ import { createDataCipher } from '../../src/db/data-cipher.js'
 import { withCipher } from '../../src/db/database.js'
 import { geneticProfileKeysTable } from '../../src/db/genetic-profile-keys.js'
 import { runTask } from '../../src/cli/tasks.js'
-import { auth, buildTestApp, resetData, signUpAdmin, testDatabase } from '../helper.js'
+import { auth, buildTestApp, resetData, signUpAdmin, TEST_SECRET, testDatabase } from '../helper.js'
 
 const OLD = `old:${Buffer.alloc(32, 1).toString('base64')}`
 const NEW = `new:${Buffer.alloc(32, 2).toString('base64')}`
@@ -49,6 +49,7 @@ t.test('a rotation under concurrent reads and writes loses nothing and leaves ev
   const progress: Array<[number, number]> = []
   const outcome = await rotateKeys(after.db, cipher, {
     batchSize: 7,
+    jwtSecret: TEST_SECRET,
     onProgress: (done, total) => {
       progress.push([done, total])
       const id = ids[(batches * 7) % ids.length]
@@ -77,23 +78,23 @@ t.test('a rotation under concurrent reads and writes loses nothing and leaves ev
     const expected = written.has(id) ? { n: id, write: written.get(id) } : { n: id }
     if (!t.same(response.json().genetic_result, expected, `user ${id}`) || response.json().policy !== `POL-${id}`) break
   }
-  t.match(await runTask(onlyNew.db, { task: 'rotate-keys', check: true, batchSize: 10 }, () => {}), /^80 values under key new \(current\)$/, 'the old key can go')
+  t.match(await runTask(onlyNew.db, { task: 'rotate-keys', check: true, batchSize: 10 }, () => {}, TEST_SECRET), /^80 values under key new \(current\)$/, 'the old key can go')
 })
 
 t.test('resumable: stopped after a batch, run again, it finishes; and DECRYPT=1 makes every value plaintext again', async (t) => {
   await seed()
   const cipher = createDataCipher(after.config.dataKeys)
-  await t.rejects(rotateKeys(after.db, cipher, { batchSize: 10, onProgress: () => { throw new Error('stopped') } }), { message: 'stopped' })
+  await t.rejects(rotateKeys(after.db, cipher, { batchSize: 10, jwtSecret: TEST_SECRET, onProgress: () => { throw new Error('stopped') } }), { message: 'stopped' })
   t.same(await geneticProfileKeysTable(db).countNotUnder('new'), PROFILES - 10, 'the first batch is committed')
   const lines: string[] = []
-  t.match(await runTask(after.db, { task: 'rotate-keys', batchSize: 100 }, (line) => lines.push(line)), /^30 profiles rewritten; every value is now under key new\n80 values under key new \(current\)$/)
+  t.match(await runTask(after.db, { task: 'rotate-keys', batchSize: 100 }, (line) => lines.push(line), TEST_SECRET), /^30 profiles and 0 TOTP secrets rewritten; every value is now under key new\n80 values under key new \(current\)$/)
   t.same(lines, ['30 of 30 profiles under key new'])
 
-  t.match(await runTask(after.db, { task: 'rotate-keys', decrypt: true, batchSize: 100 }, () => {}), /^40 profiles rewritten; every value is now plaintext\n80 values under plaintext/)
+  t.match(await runTask(after.db, { task: 'rotate-keys', decrypt: true, batchSize: 100 }, () => {}, TEST_SECRET), /^40 profiles rewritten; every health value is now plaintext \(TOTP secrets stay encrypted\)\n80 values under plaintext/)
   const { rows } = await db.query<{ policy: string }>('SELECT policy FROM genetic_profiles ORDER BY user_id LIMIT 1')
   t.match(rows[0].policy, /^POL-\d+$/)
-  t.equal(await runTask(after.db, { task: 'rotate-keys', decrypt: true, batchSize: 100 }, () => {}),
-    '0 profiles rewritten; every value is now plaintext\n80 values under plaintext (stored before encryption, or decrypted): `make rotate-keys` encrypts them',
+  t.equal(await runTask(after.db, { task: 'rotate-keys', decrypt: true, batchSize: 100 }, () => {}, TEST_SECRET),
+    '0 profiles rewritten; every health value is now plaintext (TOTP secrets stay encrypted)\n80 values under plaintext (stored before encryption, or decrypted): `make rotate-keys` encrypts them',
     'nothing to do the second time')
 })
 
@@ -103,7 +104,7 @@ t.test('the report names a key DATA_KEYS no longer holds, and says when nothing 
   await seed()
   const onlyNew = createDataCipher([{ id: 'new', key: Buffer.alloc(32, 2) }])
   t.match(await keyReport(withCipher(db, onlyNew), onlyNew), /^10 values under plaintext .*\n70 values under key old, which DATA_KEYS does not hold: these cannot be read until it is back$/)
-  await t.rejects(rotateKeys(withCipher(db, onlyNew), onlyNew, { batchSize: 100 }), { name: 'SealedDataError', problem: 'unknown key' }, 'the rotation stops rather than lose them')
+  await t.rejects(rotateKeys(withCipher(db, onlyNew), onlyNew, { batchSize: 100, jwtSecret: TEST_SECRET }), { name: 'SealedDataError', problem: 'unknown key' }, 'the rotation stops rather than lose them')
   t.equal(await geneticProfileKeysTable(db).countNotUnder('new'), PROFILES, 'and its batch is rolled back')
 })
 
@@ -128,7 +129,7 @@ t.test('a profile with one value only, or with one value already under the new k
   const cipher = createDataCipher(after.config.dataKeys)
   t.equal(await keyReport(after.db, cipher),
     '1 value under key new (current)\n2 values under key old (old: keep it in DATA_KEYS until `make rotate-keys` has moved them)')
-  t.same(await rotateKeys(after.db, cipher, { batchSize: 10 }), { profiles: 2, keyId: 'new' })
+  t.same(await rotateKeys(after.db, cipher, { batchSize: 10, jwtSecret: TEST_SECRET }), { profiles: 2, totpSecrets: 0, keyId: 'new' })
   const [oneAfter, halfAfter] = await stored() as Array<Record<string, unknown>>
   t.match(oneAfter, { user_id: one, policy_key_id: 'new', genetic_result: null, genetic_result_key_id: null }, 'no genetic result appears')
   t.match(halfAfter, { user_id: half, policy: halfBefore.policy, policy_key_id: 'new', genetic_result_key_id: 'new' }, 'the policy already under the new key is not sealed again')
