@@ -90,6 +90,12 @@ export function auditLogTable (db: Queryable) {
       return rows
     },
 
+    /** The last entry of the chain: its id and hash, which cover every entry before it; undefined when the log is empty. */
+    async head (): Promise<{ id: number, hash: string } | undefined> {
+      const { rows } = await db.query<{ id: number, hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1')
+      return rows[0]
+    },
+
     /** Up to `limit` entries after `afterId`, in chain order, as the chain covers them. */
     async chain (afterId: number, limit: number): Promise<ChainedEntry[]> {
       const { rows } = await db.query<ChainedEntry>(

@@ -1,10 +1,11 @@
 import { mock } from 'node:test'
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { HOUSEKEEPING_INTERVAL_MS } from '../../../src/plugins/app/housekeeping.js'
+import { AUDIT_HEAD_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS } from '../../../src/plugins/app/housekeeping.js'
 import { BATCH_SIZE } from '../../../src/db/batches.js'
 import type { Database } from '../../../src/db/database.js'
 import { buildTestApp, resetData, signUp, testDatabase } from '../../helper.js'
+import { captureLogs } from '../../support.js'
 
 const db = await testDatabase(t)
 t.beforeEach(async () => { await resetData(db) })
@@ -73,4 +74,44 @@ t.test('a failed run is logged and the timer keeps going', async (t) => {
   const entry = JSON.parse(lines.find((line) => line.includes('housekeeping failed')) as string)
   t.equal(entry.level, 40)
   t.equal(entry.err.code, 'ECONNREFUSED')
+})
+
+t.test('every hour, the head of the audit chain is logged: one info line with its id and hash', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] })
+  t.teardown(() => mock.timers.reset())
+  const logs = captureLogs()
+  const app = await buildTestApp(t, db, {}, { logger: logs.logger })
+  await app.ready()
+  const { user } = await signUp(app)
+  await db.query("INSERT INTO audit_log (actor_id, action, target_id) VALUES (NULL, 'user.update', $1), (NULL, 'user.read', $1)", [user.id])
+  const { rows } = await db.query<{ id: number, hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1')
+
+  mock.timers.tick(AUDIT_HEAD_INTERVAL_MS - 1)
+  t.notOk(logs.lines.some((line) => line.msg === 'audit chain head'), 'not before the hour')
+  mock.timers.tick(1)
+  const logged = await logs.waitFor((line) => line.msg === 'audit chain head')
+  t.match(logged, { level: 30, auditHead: { id: rows[0].id, hash: rows[0].hash } })
+  t.match(rows[0].hash, /^[0-9a-f]{64}$/)
+  t.equal(logs.lines.filter((line) => line.msg === 'audit chain head').length, 1, 'one line')
+})
+
+t.test('an empty audit log is logged as a null head', async (t) => {
+  const logs = captureLogs()
+  const app = await buildTestApp(t, db, {}, { logger: logs.logger })
+  t.equal(await app.logAuditHead(), null)
+  t.match(logs.lines.find((line) => line.msg === 'audit chain head'), { level: 30, auditHead: null })
+})
+
+t.test('a failed read of the audit chain head is logged and the timer keeps going', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] })
+  t.teardown(() => mock.timers.reset())
+  const logs = captureLogs('warn')
+  const app = await buildTestApp(t, {
+    ...db,
+    query: async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) }
+  } as unknown as Database, {}, { logger: logs.logger })
+  await app.ready()
+  mock.timers.tick(AUDIT_HEAD_INTERVAL_MS)
+  const logged = await logs.waitFor((line) => line.msg === 'reading the audit chain head failed; will retry')
+  t.match(logged, { level: 40, err: { code: 'ECONNREFUSED' } })
 })
