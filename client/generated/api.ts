@@ -1505,6 +1505,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The account's stored TOTP secret failed its integrity check (logged): no session; a recovery code still works */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Body larger than 64 KiB */
             413: {
                 headers: {
@@ -3356,7 +3365,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Two-factor authentication is not on */
+            /** @description Two-factor authentication is not on, or its stored secret failed its integrity check (logged) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3468,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No enrolment is waiting, or two-factor authentication is already on */
+            /** @description No enrolment is waiting, two-factor authentication is already on, or the stored secret failed its integrity check (logged) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -143,6 +143,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         200: ok(TokenResponse, 'Logged in: the token and the account'),
         400: errors[400],
         401: { ...errors[401], description: 'The `mfa_token` is malformed, expired, already used or unknown, or the code is wrong' },
+        409: { ...errors[409], description: 'The account\'s stored TOTP secret failed its integrity check (logged): no session; a recovery code still works' },
         413: errors[413],
         415: errors[415],
         429: rateLimited,

@@ -67,7 +67,7 @@ const mfa: FastifyPluginAsyncTypebox = async (app) => {
         200: ok(RecoveryCodes, 'On: the recovery codes'),
         400: { ...errors[400], description: 'Invalid input, or a code that is not the authenticator\'s current one' },
         401: errors[401],
-        409: { ...errors[409], description: 'No enrolment is waiting, or two-factor authentication is already on' },
+        409: { ...errors[409], description: 'No enrolment is waiting, two-factor authentication is already on, or the stored secret failed its integrity check (logged)' },
         413: errors[413],
         415: errors[415],
         503: errors[503]
@@ -94,7 +94,7 @@ const mfa: FastifyPluginAsyncTypebox = async (app) => {
         204: noContent('Off: logging in needs the password alone'),
         400: errors[400],
         401: { ...errors[401], description: 'Missing, invalid, expired or revoked token, or a wrong `current_password` or code' },
-        409: { ...errors[409], description: 'Two-factor authentication is not on' },
+        409: { ...errors[409], description: 'Two-factor authentication is not on, or its stored secret failed its integrity check (logged)' },
         413: errors[413],
         415: errors[415],
         429: reauthenticationLimited,
