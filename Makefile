@@ -109,8 +109,9 @@ admin: build
 import-legacy: build
 	node --max-semi-space-size=2 --max-old-space-size=128 dist/cli/import-legacy.js --from "$(FROM)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
 
-## rotate-keys: re-encrypt every stored health value under the current key of DATA_KEYS, in batches, while the
-## service serves (`BATCH=n`, 1000); `CHECK=1` only counts the values under each key id; `DECRYPT=1` stores them as plaintext
+## rotate-keys: re-encrypt every stored health value and TOTP secret under the current key of DATA_KEYS, in batches,
+## while the service serves (`BATCH=n`, 1000); `CHECK=1` only counts the values under each key id; `DECRYPT=1` stores
+## the health values as plaintext (TOTP secrets stay sealed)
 rotate-keys: build
 	node dist/cli/rotate-keys.js $(if $(CHECK),--check) $(if $(DECRYPT),--decrypt) $(if $(BATCH),--batch $(BATCH))
 

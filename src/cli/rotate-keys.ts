@@ -1,7 +1,8 @@
 // `make rotate-keys [CHECK=1] [DECRYPT=1] [BATCH=n]` (or `npm run rotate-keys -- [--check]
-// [--decrypt] [--batch n]`): re-encrypts every stored health value under the current key of
-// DATA_KEYS while the service serves; with --check, says how many values each key id protects;
-// with --decrypt, stores them all as plaintext (before undoing migration 013).
+// [--decrypt] [--batch n]`): re-encrypts every stored health value and TOTP secret under the
+// current key of DATA_KEYS while the service serves; with --check, says how many values each key
+// id protects; with --decrypt, stores the health values as plaintext (before undoing migration
+// 013) and leaves the TOTP secrets sealed.
 import { parseArgs } from 'node:util'
 import { loadConfig, readDotEnv, type Config } from '../config.js'
 import { failWith } from './fail.js'
