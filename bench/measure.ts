@@ -22,7 +22,16 @@ export interface Measure {
   /** Percentage of the machine's CPU used by other processes meanwhile. */
   otherCpu: number
   requests: number
+  /** Responses whose status and body were checked (with a `Check`); 0 without one. */
+  checked?: number
 }
+
+/**
+ * Whether one answer is the right one, from its status, body and headers; `context` is the
+ * autocannon client's, where the load's setupRequest can leave what it expects. A 2xx answer
+ * that fails it counts as an error, not in req/s.
+ */
+export type Check = (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => boolean
 
 /** The rounds of one measurement, e.g. `GET /health`, in the order they were first measured. */
 export interface Series {
@@ -32,8 +41,11 @@ export interface Series {
 }
 
 export interface Meter {
-  /** One round of `load` on the process `pid` (`others` are the other processes of ours meanwhile), recorded under `name`. */
-  measure: (name: string, pid: number, load: Load, others?: number[]) => Promise<Measure>
+  /**
+   * One round of `load` on the process `pid` (`others` are the other processes of ours meanwhile), recorded under `name`;
+   * with `check`, every answer is checked.
+   */
+  measure: (name: string, pid: number, load: Load, others?: number[], check?: Check) => Promise<Measure>
   /** A round measured some other way, recorded under `name`. */
   record: (name: string, connections: number, measured: Measure) => void
   /** One round's ratio of a figure to its ceiling, recorded under `figure`. */
@@ -84,8 +96,23 @@ export function meter (timing: Timing): Meter {
    * connections are busy and the code is warm from the first counted response; VmRSS of `pid`
    * sampled every 100 ms meanwhile.
    */
-  async function measureOnce (pid: number, load: Load, others: number[]): Promise<Measure> {
-    const instance = autocannon({ ...load, duration: warmup + duration + 1 })
+  async function measureOnce (pid: number, load: Load, others: number[], check: Check | undefined): Promise<Measure> {
+    // autocannon hands each answer's body to its request's onResponse just before it emits
+    // 'response' for it, in the same tick: the verdict is read there.
+    let verdict = true
+    const checked: Load = check === undefined
+      ? load
+      : {
+          ...load,
+          requests: (load.requests ?? [{}]).map((request) => ({
+            ...request,
+            onResponse: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => {
+              request.onResponse?.(status, body, context, headers)
+              verdict = check(status, body, context, headers)
+            }
+          }))
+        }
+    const instance = autocannon({ ...checked, duration: warmup + duration + 1 })
     const start = performance.now() + warmup * 1000
     const end = start + duration * 1000
     const times: number[] = []
@@ -93,9 +120,11 @@ export function meter (timing: Timing): Meter {
     let requests = 0
     const counted = (): boolean => { const now = performance.now(); return now >= start && now < end }
     instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+      const right = verdict
+      verdict = true
       if (!counted()) return
       requests += 1
-      if (status >= 200 && status < 300) times.push(responseTime)
+      if (status >= 200 && status < 300 && right) times.push(responseTime)
       else errors += 1
     })
     instance.on('reqError', () => { if (counted()) errors += 1 })
@@ -117,18 +146,19 @@ export function meter (timing: Timing): Meter {
       errors,
       rss,
       otherCpu: Math.max(0, 100 * other / (duration * 100 * cores)),
-      requests
+      requests,
+      checked: check === undefined ? 0 : requests
     }
   }
 
   // A round during which other processes used more than otherCpu % of the machine is run again
   // (up to three times): their load would be counted against the server.
-  async function measure (name: string, pid: number, load: Load, others: number[] = []): Promise<Measure> {
+  async function measure (name: string, pid: number, load: Load, others: number[] = [], check?: Check): Promise<Measure> {
     const connections = load.connections ?? 10
     let result: Measure | undefined
     for (let attempt = 0; attempt < 4; attempt++) {
       await quiet([pid, ...others])
-      result = await measureOnce(pid, load, others)
+      result = await measureOnce(pid, load, others, check)
       if (result.otherCpu <= otherCpu) break
       say(`    other processes used ${result.otherCpu.toFixed(0)} % of the CPU meanwhile: again`)
     }
