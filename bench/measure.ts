@@ -24,6 +24,8 @@ export interface Measure {
   requests: number
   /** Responses whose status and body were checked (with a `Check`); 0 without one. */
   checked?: number
+  /** Of the errors, the answers (a non-2xx status, or a 2xx that failed the check); the others had none (connection errors, timeouts). */
+  wrong?: number
 }
 
 /**
@@ -117,6 +119,7 @@ export function meter (timing: Timing): Meter {
     const end = start + duration * 1000
     const times: number[] = []
     let errors = 0
+    let wrong = 0
     let requests = 0
     const counted = (): boolean => { const now = performance.now(); return now >= start && now < end }
     instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
@@ -124,8 +127,12 @@ export function meter (timing: Timing): Meter {
       verdict = true
       if (!counted()) return
       requests += 1
-      if (status >= 200 && status < 300 && right) times.push(responseTime)
-      else errors += 1
+      if (status >= 200 && status < 300 && right) {
+        times.push(responseTime)
+      } else {
+        errors += 1
+        wrong += 1
+      }
     })
     instance.on('reqError', () => { if (counted()) errors += 1 })
     await sleep(warmup * 1000)
@@ -147,7 +154,8 @@ export function meter (timing: Timing): Meter {
       rss,
       otherCpu: Math.max(0, 100 * other / (duration * 100 * cores)),
       requests,
-      checked: check === undefined ? 0 : requests
+      checked: check === undefined ? 0 : requests,
+      wrong
     }
   }
 
