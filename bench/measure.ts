@@ -26,6 +26,8 @@ export interface Measure {
   checked?: number
   /** Of the errors, the answers (a non-2xx status, or a 2xx that failed the check); the others had none (connection errors, timeouts). */
   wrong?: number
+  /** The first wrong answer counted: its status and the start of its body. */
+  firstWrong?: string
 }
 
 /**
@@ -102,6 +104,8 @@ export function meter (timing: Timing): Meter {
     // autocannon hands each answer's body to its request's onResponse just before it emits
     // 'response' for it, in the same tick: the verdict is read there.
     let verdict = true
+    let answer = ''
+    let firstWrong: string | undefined
     const checked: Load = check === undefined
       ? load
       : {
@@ -111,6 +115,7 @@ export function meter (timing: Timing): Meter {
             onResponse: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => {
               request.onResponse?.(status, body, context, headers)
               verdict = check(status, body, context, headers)
+              if (!verdict) answer = `${status} ${String(body).slice(0, 200)}`
             }
           }))
         }
@@ -132,6 +137,7 @@ export function meter (timing: Timing): Meter {
       } else {
         errors += 1
         wrong += 1
+        firstWrong ??= right ? String(status) : answer
       }
     })
     instance.on('reqError', () => { if (counted()) errors += 1 })
@@ -155,7 +161,8 @@ export function meter (timing: Timing): Meter {
       otherCpu: Math.max(0, 100 * other / (duration * 100 * cores)),
       requests,
       checked: check === undefined ? 0 : requests,
-      wrong
+      wrong,
+      firstWrong
     }
   }
 
@@ -173,7 +180,7 @@ export function meter (timing: Timing): Meter {
     const measured = result as Measure
     seriesFor(name, connections).rounds.push(measured)
     say(`  ${name}: ${measured.rps.toFixed(measured.rps < 100 ? 1 : 0)} req/s, p99 ${measured.p99.toFixed(1)} ms` +
-      `${measured.errors > 0 ? `, ${measured.errors} errors` : ''}`)
+      `${measured.errors > 0 ? `, ${measured.errors} errors` : ''}${measured.firstWrong === undefined ? '' : `, the first wrong answer: ${measured.firstWrong}`}`)
     return measured
   }
 

@@ -426,6 +426,7 @@ function report ({ settings, measure, postgres, hashMs, strengthMs, started, loa
       String(sum((m) => m.wrong ?? 0)),
       fmt(Math.max(...one.rounds.map((m) => m.rss))), `${fmt(Math.max(...one.rounds.map((m) => m.otherCpu)))} %`]
   })
+  const wrongAnswers = measure.series.flatMap((one) => one.rounds.flatMap((m, round) => m.firstWrong === undefined ? [] : [`${one.name}, round ${round + 1}: ${m.firstWrong}`]))
   const summaryTable = table(['scenario', 'service req/s', 'better-auth req/s', 'ratio (per round)', 'target', 'met'], summary)
   const detailTable = table(['measurement', 'connections', 'req/s (per round)', 'p50 ms', 'p99 ms', 'checked', 'errors (per round)', 'of which wrong answers', 'RSS MB', 'other CPU'], details)
   const version = (name: string): string => {
@@ -450,7 +451,8 @@ function report ({ settings, measure, postgres, hashMs, strengthMs, started, loa
     'Every answer is checked, its status and its body: the read must return the account whose token or cookie was sent (better-auth answers 200 with `null` ' +
       'for a bad cookie), a login the token and that account (and better-auth its session cookie), a signup the new account and its token. ' +
       '"checked" counts the answers checked in the counted seconds; "errors" the requests that failed, for each round: wrong answers (another status, or a body that ' +
-      `failed the check) and requests without an answer (connection errors, and timeouts: autocannon waits ${AUTH_TIMEOUT} s for a login or signup, 10 s for a read).`,
+      `failed the check) and requests without an answer (connection errors, and timeouts: autocannon waits ${AUTH_TIMEOUT} s for a login or signup, 10 s for a read). ` +
+      (wrongAnswers.length === 0 ? 'No wrong answer was counted.' : `The first wrong answer of each round that had one (status, start of the body): ${wrongAnswers.join('; ')}.`),
     `The service: \`${START}\` (npm start, the production build) with NODE_ENV=production, a pool of ${POOL_SIZE} connections, LOG_LEVEL=info to a file, ` +
       'AUTH_RATE_LIMIT=1000000 (every request comes from 127.0.0.1; the lockout is as configured, and every login is a successful one, going round the accounts); ' +
       'users seeded in SQL with one bcrypt hash, sessions with tokens signed as the service signs them; reads send the token in the `api-token` header.',
