@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 
-.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy rotate-keys audit-verify bench bench-timing bench-import bench-health-data bench-scale bench-variants clean
+.PHONY: install build migrate run dev test test-all test-postgres test-compat fuzz lint typecheck openapi openapi-check openapi-lint client client-check admin import-legacy rotate-keys audit-verify bench bench-timing bench-import bench-health-data bench-scale bench-variants bench-peers clean
 
 install: node_modules/.package-lock.json node_modules/.tap-built
 
@@ -162,6 +162,16 @@ bench-scale: build
 ## bench-variants: one load on several variants of the server in alternating rounds (`VARIANTS='[{"name":…,"env":{…}}]'`, see bench/README.md)
 bench-variants: build
 	npx tsx bench/variants.ts
+
+## bench-peers: GET /me, login and signup side by side against better-auth (installed into bench/peers, apart from the service's
+## dependencies), each on its own scratch PostgreSQL database, in alternating rounds with every answer checked; the service's req/s as a
+## ratio of better-auth's against its target, written to bench/results-peers.md. `ROUNDS=n` (3), `DURATION=s` (5); see bench/README.md
+bench-peers: build bench/peers/node_modules/.package-lock.json
+	npx tsx bench/peers.ts
+
+# The peer's own install, as the service's (node_modules/.package-lock.json above).
+bench/peers/node_modules/.package-lock.json: bench/peers/package.json bench/peers/package-lock.json
+	npm ci --prefix bench/peers
 
 ## bench-timing: do a failed login and a password-reset request take as long for an unknown email as for a known one? (`LOGINS=n`, default 40)
 bench-timing: install

@@ -25,7 +25,10 @@ declare module 'autocannon' {
     connections?: number
     duration?: number
     timeout?: number
-    requests?: Array<RequestParams & { setupRequest?: (request: RequestParams) => RequestParams }>
+    requests?: Array<RequestParams & {
+      setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void
+    }>
   }
 
   export interface Result {

@@ -22,7 +22,20 @@ export interface Measure {
   /** Percentage of the machine's CPU used by other processes meanwhile. */
   otherCpu: number
   requests: number
+  /** Responses whose status and body were checked (with a `Check`); 0 without one. */
+  checked?: number
+  /** Of the errors, the answers (a non-2xx status, or a 2xx that failed the check); the others had none (connection errors, timeouts). */
+  wrong?: number
+  /** The first wrong answer counted: its status and the start of its body. */
+  firstWrong?: string
 }
+
+/**
+ * Whether one answer is the right one, from its status, body and headers; `context` is the
+ * autocannon client's, where the load's setupRequest can leave what it expects. A 2xx answer
+ * that fails it counts as an error, not in req/s.
+ */
+export type Check = (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => boolean
 
 /** The rounds of one measurement, e.g. `GET /health`, in the order they were first measured. */
 export interface Series {
@@ -32,8 +45,11 @@ export interface Series {
 }
 
 export interface Meter {
-  /** One round of `load` on the process `pid` (`others` are the other processes of ours meanwhile), recorded under `name`. */
-  measure: (name: string, pid: number, load: Load, others?: number[]) => Promise<Measure>
+  /**
+   * One round of `load` on the process `pid` (`others` are the other processes of ours meanwhile), recorded under `name`;
+   * with `check`, every answer is checked.
+   */
+  measure: (name: string, pid: number, load: Load, others?: number[], check?: Check) => Promise<Measure>
   /** A round measured some other way, recorded under `name`. */
   record: (name: string, connections: number, measured: Measure) => void
   /** One round's ratio of a figure to its ceiling, recorded under `figure`. */
@@ -84,19 +100,45 @@ export function meter (timing: Timing): Meter {
    * connections are busy and the code is warm from the first counted response; VmRSS of `pid`
    * sampled every 100 ms meanwhile.
    */
-  async function measureOnce (pid: number, load: Load, others: number[]): Promise<Measure> {
-    const instance = autocannon({ ...load, duration: warmup + duration + 1 })
+  async function measureOnce (pid: number, load: Load, others: number[], check: Check | undefined): Promise<Measure> {
+    // autocannon hands each answer's body to its request's onResponse just before it emits
+    // 'response' for it, in the same tick: the verdict is read there.
+    let verdict = true
+    let answer = ''
+    let firstWrong: string | undefined
+    const checked: Load = check === undefined
+      ? load
+      : {
+          ...load,
+          requests: (load.requests ?? [{}]).map((request) => ({
+            ...request,
+            onResponse: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => {
+              request.onResponse?.(status, body, context, headers)
+              verdict = check(status, body, context, headers)
+              if (!verdict) answer = `${status} ${String(body).slice(0, 200)}`
+            }
+          }))
+        }
+    const instance = autocannon({ ...checked, duration: warmup + duration + 1 })
     const start = performance.now() + warmup * 1000
     const end = start + duration * 1000
     const times: number[] = []
     let errors = 0
+    let wrong = 0
     let requests = 0
     const counted = (): boolean => { const now = performance.now(); return now >= start && now < end }
     instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+      const right = verdict
+      verdict = true
       if (!counted()) return
       requests += 1
-      if (status >= 200 && status < 300) times.push(responseTime)
-      else errors += 1
+      if (status >= 200 && status < 300 && right) {
+        times.push(responseTime)
+      } else {
+        errors += 1
+        wrong += 1
+        firstWrong ??= right ? String(status) : answer
+      }
     })
     instance.on('reqError', () => { if (counted()) errors += 1 })
     await sleep(warmup * 1000)
@@ -117,25 +159,28 @@ export function meter (timing: Timing): Meter {
       errors,
       rss,
       otherCpu: Math.max(0, 100 * other / (duration * 100 * cores)),
-      requests
+      requests,
+      checked: check === undefined ? 0 : requests,
+      wrong,
+      firstWrong
     }
   }
 
   // A round during which other processes used more than otherCpu % of the machine is run again
   // (up to three times): their load would be counted against the server.
-  async function measure (name: string, pid: number, load: Load, others: number[] = []): Promise<Measure> {
+  async function measure (name: string, pid: number, load: Load, others: number[] = [], check?: Check): Promise<Measure> {
     const connections = load.connections ?? 10
     let result: Measure | undefined
     for (let attempt = 0; attempt < 4; attempt++) {
       await quiet([pid, ...others])
-      result = await measureOnce(pid, load, others)
+      result = await measureOnce(pid, load, others, check)
       if (result.otherCpu <= otherCpu) break
       say(`    other processes used ${result.otherCpu.toFixed(0)} % of the CPU meanwhile: again`)
     }
     const measured = result as Measure
     seriesFor(name, connections).rounds.push(measured)
     say(`  ${name}: ${measured.rps.toFixed(measured.rps < 100 ? 1 : 0)} req/s, p99 ${measured.p99.toFixed(1)} ms` +
-      `${measured.errors > 0 ? `, ${measured.errors} errors` : ''}`)
+      `${measured.errors > 0 ? `, ${measured.errors} errors` : ''}${measured.firstWrong === undefined ? '' : `, the first wrong answer: ${measured.firstWrong}`}`)
     return measured
   }
 

@@ -42,9 +42,12 @@ async function freePort (): Promise<number> {
   })
 }
 
-/** A ceiling script under bench/, run with tsx; it prints its address once it listens. */
-export async function startCeiling (script: string, env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench', script)], {
+/**
+ * A ceiling script under bench/, run with tsx (or with `nodeArgs` in its place: `[]` for plain
+ * JavaScript); it prints its address once it listens.
+ */
+export async function startCeiling (script: string, env: Record<string, string>, nodeArgs = ['--import', 'tsx']): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'bench', script)], {
     cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit']
   })
   const url = await new Promise<string>((resolve, reject) => {

@@ -30,7 +30,7 @@ export interface Run {
   loadBefore: number[]
 }
 
-function table (header: string[], rows: string[][]): { text: string, markdown: string } {
+export function table (header: string[], rows: string[][]): { text: string, markdown: string } {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
   const line = (cells: string[]): string => cells.map((cell, column) => column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])).join('  ')
   const text = [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n')
