@@ -15,7 +15,7 @@ app.get('/api/v1/users/me', async (request) => {
   const { sub } = await request.jwtVerify<{ sub: string }>()
   const { rows } = await pool.query({
     name: 'user-by-id',
-    text: 'SELECT id, email, first_name, last_name, dob, role, created_at, modified_at FROM users WHERE id = $1',
+    text: 'SELECT id, email, first_name, last_name, dob, role, created_at, updated_at AS modified_at FROM users WHERE id = $1',
     values: [Number(sub)]
   })
   return rows[0]

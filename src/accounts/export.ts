@@ -25,7 +25,7 @@ export async function exportAccount (t: Tables, user: User, sessionId: string): 
     sessions: sessions.map((session) => ({ ...session, current: session.id === sessionId })),
     passkeys: [],
     audit: entries.map((entry) => ({
-      at: entry.at,
+      at: entry.created_at,
       action: entry.action,
       fields: entry.fields,
       actor: actor(entry.actor_id, entry.actor_first_name, entry.actor_last_name, entry.actor_role)

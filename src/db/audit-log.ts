@@ -24,10 +24,10 @@ export interface NewAuditEntry {
   fields?: string[]
 }
 
-/** An entry as the chain covers it, `at` in UTC to the microsecond as the database keeps it. */
+/** An entry as the chain covers it, `created_at` in UTC to the microsecond as the database keeps it. */
 export interface ChainedEntry {
   id: number
-  at: string
+  created_at: string
   actor_id: number | null
   action: string
   target_id: number | null
@@ -42,10 +42,12 @@ export const GENESIS_HASH = '0'.repeat(64)
 /**
  * The canonical form of an entry (README, "Audit log"): its fields on lines of their own, as the
  * trigger of sql/013 builds it. Computed here again, not asked of the database, so that a changed
- * function in the database cannot vouch for a changed entry.
+ * function in the database cannot vouch for a changed entry. Built from the values alone, never
+ * from column names: the third line is the creation time, a column called `at` until sql/016
+ * renamed it `created_at`, and it must stay byte for byte what it was for old entries to verify.
  */
 export function canonicalEntry (entry: Omit<ChainedEntry, 'hash'>): string {
-  return ['dna-api audit v1', String(entry.id), entry.at, entry.actor_id === null ? '' : String(entry.actor_id), entry.action,
+  return ['dna-api audit v1', String(entry.id), entry.created_at, entry.actor_id === null ? '' : String(entry.actor_id), entry.action,
     entry.target_id === null ? '' : String(entry.target_id), JSON.stringify(entry.fields), entry.prev_hash].join('\n')
 }
 
@@ -54,7 +56,7 @@ export const entryHash = (entry: Omit<ChainedEntry, 'hash'>): string => createHa
 /** An entry about one user, with the name and role of whoever acted (null when the account is gone). */
 export interface EntryWithActor {
   id: number
-  at: string
+  created_at: string
   action: AuditAction
   fields: string[]
   actor_id: number | null
@@ -76,7 +78,8 @@ export function auditLogTable (db: Queryable) {
      */
     async page (options: { beforeId?: number, targetId?: number, actorId?: number, limit: number }): Promise<AuditEntry[]> {
       const { rows } = await db.query<AuditEntry>(
-        `SELECT l.id, l.at, l.actor_id, l.action, l.target_id, l.fields,
+        // `at` is the entry's field in the API (AuditEntry).
+        `SELECT l.id, l.created_at AS at, l.actor_id, l.action, l.target_id, l.fields,
                 actor.first_name || ' ' || actor.last_name AS actor_name,
                 target.first_name || ' ' || target.last_name AS target_name
            FROM audit_log l
@@ -99,7 +102,7 @@ export function auditLogTable (db: Queryable) {
     /** Up to `limit` entries after `afterId`, in chain order, as the chain covers them. */
     async chain (afterId: number, limit: number): Promise<ChainedEntry[]> {
       const { rows } = await db.query<ChainedEntry>(
-        `SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, actor_id, action, target_id, fields, prev_hash, hash
+        `SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, actor_id, action, target_id, fields, prev_hash, hash
            FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit])
       return rows
     },
@@ -107,7 +110,7 @@ export function auditLogTable (db: Queryable) {
     /** Every entry about `targetId`, oldest first, with who acted as they are now. */
     async aboutUser (targetId: number): Promise<EntryWithActor[]> {
       const { rows } = await db.query<EntryWithActor>(
-        `SELECT a.id, a.at, a.action, a.fields, a.actor_id,
+        `SELECT a.id, a.created_at, a.action, a.fields, a.actor_id,
                 u.first_name AS actor_first_name, u.last_name AS actor_last_name, u.role AS actor_role
            FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
           WHERE a.target_id = $1

@@ -11,7 +11,7 @@ export interface ImportStateChange {
   oldId: number
   contentHash: string
   outcome: ImportState['outcome']
-  /** The modified_at given to the user; null for a conflict. */
+  /** The updated_at given to the user (its modified_at in the API); null for a conflict. */
   writtenAt: string | null
 }
 

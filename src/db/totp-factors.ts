@@ -40,13 +40,13 @@ export function totpFactorsTable (db: Queryable) {
             AND (confirmed_at IS NOT NULL OR $3::boolean)
           RETURNING confirmed_at IS NOT NULL AS confirmed`, [userId, timeStep, confirm])
       if (rows.length === 0) return false
-      if (confirm) await db.query('UPDATE users SET mfa_enabled = true, modified_at = now() WHERE id = $1', [userId])
+      if (confirm) await db.query('UPDATE users SET mfa_enabled = true, updated_at = now() WHERE id = $1', [userId])
       return true
     },
 
     async remove (userId: number): Promise<void> {
       await db.query('DELETE FROM totp_factors WHERE user_id = $1', [userId])
-      await db.query('UPDATE users SET mfa_enabled = false, modified_at = now() WHERE id = $1', [userId])
+      await db.query('UPDATE users SET mfa_enabled = false, updated_at = now() WHERE id = $1', [userId])
     }
   }
 }

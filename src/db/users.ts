@@ -10,9 +10,12 @@ import { openUser, type StoredUser } from './health-data.js'
 /** What a User is read from, after `FROM users u` (or a `WITH u AS (… RETURNING *)`): the account and its genetic profile. */
 export const PROFILE_JOIN = 'LEFT JOIN genetic_profiles g ON g.user_id = u.id'
 
-/** The columns of a User response, for a query over `u` and `PROFILE_JOIN`; openUser (health-data.ts) opens the health data. */
+/**
+ * The columns of a User response, for a query over `u` and `PROFILE_JOIN`; openUser (health-data.ts) opens the health data.
+ * The column `updated_at` is the User's `modified_at`, the name the old service's clients know.
+ */
 export const USER_COLUMNS = `u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
-  u.mfa_enabled, g.policy, g.policy_key_id, g.genetic_result, g.genetic_result_key_id, u.created_at, u.modified_at`
+  u.mfa_enabled, g.policy, g.policy_key_id, g.genetic_result, g.genetic_result_key_id, u.created_at, u.updated_at AS modified_at`
 
 export interface NewUser {
   email: string
@@ -117,7 +120,7 @@ export function usersTable (db: Queryable) {
                last_name = coalesce($5, last_name),
                dob = coalesce($6::date, dob),
                role = coalesce($7, role),
-               modified_at = now()
+               updated_at = now()
              WHERE id = $1
              RETURNING *
            )
@@ -139,7 +142,7 @@ export function usersTable (db: Queryable) {
     /** The address a link was mailed to is verified, if it is still the account's address. */
     async markVerified (id: number, email: string): Promise<boolean> {
       const { rowCount } = await db.query(
-        'UPDATE users SET email_verified = true, modified_at = now() WHERE id = $1 AND email_folded = $2', [id, foldEmail(email)])
+        'UPDATE users SET email_verified = true, updated_at = now() WHERE id = $1 AND email_folded = $2', [id, foldEmail(email)])
       return rowCount > 0
     },
 
@@ -147,7 +150,7 @@ export function usersTable (db: Queryable) {
     async confirmEmail (id: number, email: string): Promise<void> {
       try {
         await db.query(
-          `UPDATE users SET email = $2, email_folded = $3, email_verified = true, pending_email = NULL, modified_at = now()
+          `UPDATE users SET email = $2, email_folded = $3, email_verified = true, pending_email = NULL, updated_at = now()
             WHERE id = $1`, [id, email, foldEmail(email)])
       } catch (error) {
         throw isUniqueViolation(error) ? new EmailTaken() : error
@@ -157,7 +160,7 @@ export function usersTable (db: Queryable) {
     /** A password set through a reset link, which also proves the address. */
     async resetPassword (id: number, passwordHash: string): Promise<void> {
       await db.query(
-        'UPDATE users SET password_hash = $2, email_verified = true, modified_at = now() WHERE id = $1', [id, passwordHash])
+        'UPDATE users SET password_hash = $2, email_verified = true, updated_at = now() WHERE id = $1', [id, passwordHash])
     },
 
     /**
@@ -170,7 +173,7 @@ export function usersTable (db: Queryable) {
       const { rows } = await db.query<UserSummary>(
         `SELECT u.id, u.email, u.email_verified, u.pending_email, u.first_name, u.last_name, u.dob, u.role,
                 g.genetic_result IS NOT NULL AS has_genetic_result, g.policy IS NOT NULL AS has_policy,
-                u.created_at, u.modified_at
+                u.created_at, u.updated_at AS modified_at
            FROM users u ${PROFILE_JOIN}
           WHERE u.id > $1 AND ($2::text IS NULL OR strpos(u.email_folded, $2) > 0)
           ORDER BY u.id
@@ -201,7 +204,7 @@ export function usersTable (db: Queryable) {
 
     /**
      * A hash made again at today's cost, unless the password changed meanwhile (the hash is then
-     * no longer `oldHash`). Not a change of the account: modified_at stays.
+     * no longer `oldHash`). Not a change of the account: updated_at stays.
      */
     async replaceHash (id: number, oldHash: string, newHash: string): Promise<void> {
       await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, oldHash, newHash])
@@ -211,7 +214,7 @@ export function usersTable (db: Queryable) {
     async findForImport (ids: number[], foldedEmails: string[]): Promise<ImportTarget[]> {
       const { rows } = await db.query<ImportTarget>(
         `SELECT u.id, u.email_folded,
-                s.old_id IS NULL OR s.outcome <> 'imported' OR u.modified_at IS DISTINCT FROM s.written_at
+                s.old_id IS NULL OR s.outcome <> 'imported' OR u.updated_at IS DISTINCT FROM s.written_at
                   OR coalesce(g.updated_at <> s.written_at, false) AS changed_here
            FROM users u
            ${PROFILE_JOIN}
@@ -226,7 +229,7 @@ export function usersTable (db: Queryable) {
     async importMany (users: ImportedUser[]): Promise<void> {
       if (users.length === 0) return
       await db.query(
-        `INSERT INTO users (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at, email_verified)
+        `INSERT INTO users (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, updated_at, email_verified)
          OVERRIDING SYSTEM VALUE
          SELECT id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at, false
            FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::timestamptz[], $9::timestamptz[])
@@ -243,7 +246,7 @@ export function usersTable (db: Queryable) {
            email_verified = u.email_verified AND u.email_folded = i.email_folded,
            email_folded = i.email_folded,
            password_hash = i.password_hash, first_name = i.first_name, last_name = i.last_name, dob = i.dob,
-           created_at = i.created_at, modified_at = i.modified_at
+           created_at = i.created_at, updated_at = i.modified_at
            FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::timestamptz[], $9::timestamptz[])
              AS i (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at)
           WHERE u.id = i.id`,

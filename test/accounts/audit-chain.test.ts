@@ -38,7 +38,7 @@ t.test('every entry carries the hash of the one before and its own; concurrent i
 })
 
 t.test('the canonical form is the documented one', async (t) => {
-  t.equal(canonicalEntry({ id: 7, at: '2026-12-03T14:02:05.123456Z', actor_id: null, action: 'user.update', target_id: 3, fields: ['first_name', 'role'], prev_hash: GENESIS_HASH }),
+  t.equal(canonicalEntry({ id: 7, created_at: '2026-12-03T14:02:05.123456Z', actor_id: null, action: 'user.update', target_id: 3, fields: ['first_name', 'role'], prev_hash: GENESIS_HASH }),
     `dna-api audit v1\n7\n2026-12-03T14:02:05.123456Z\n\nuser.update\n3\n["first_name","role"]\n${GENESIS_HASH}`)
 })
 
@@ -68,7 +68,7 @@ t.test('an entry edited or removed with the trigger disabled is the one audit-ve
 
   // Rewritten with a hash that fits its new fields: then the next entry no longer follows it.
   await db.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only')
-  await db.query('UPDATE audit_log SET hash = audit_log_hash(id, at, actor_id, action, target_id, fields, prev_hash) WHERE id = $1', [edited])
+  await db.query('UPDATE audit_log SET hash = audit_log_hash(id, created_at, actor_id, action, target_id, fields, prev_hash) WHERE id = $1', [edited])
   await db.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only')
   await t.rejects(verify(), { message: `the audit log is broken at entry ${rows[3].id}: its prev_hash is not the hash of entry ${edited}: an entry before it was removed, added or rewritten (3 entries before it are intact)` })
 

@@ -83,7 +83,7 @@ t.test('each old row becomes the same user, or a conflict kept whole', async (t)
   const { rows: users } = await target.query(
     `SELECT id, email, email_folded, email_verified, password_hash, first_name, last_name, dob, role,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS created_at,
-            to_char(modified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS modified_at
+            to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS updated_at
        FROM users ORDER BY id`)
   t.same(users.map((u) => u.id), IMPORTED_IDS)
   const byId = new Map(users.map((u) => [u.id, u]))
@@ -97,13 +97,13 @@ t.test('each old row becomes the same user, or a conflict kept whole', async (t)
     dob: '1970-01-01',
     role: 'user',
     created_at: '2019-03-04 05:06:07.123456',
-    modified_at: '2020-01-02 03:04:05.000000'
+    updated_at: '2020-01-02 03:04:05.000000'
   }, 'same hash, timestamps to the microsecond read as UTC, unverified')
   t.match(byId.get(2), { first_name: 'Grace', last_name: 'Hopper', password_hash: old.hashes.a, created_at: '2020-01-02 03:04:05.000000' },
     'names trimmed as signup trims them; a missing created_at is the modified_at')
-  t.match(byId.get(3), { password_hash: old.hashes.y, created_at: '2026-05-06 07:08:09.000000', modified_at: '2026-05-06 07:08:09.000000' },
+  t.match(byId.get(3), { password_hash: old.hashes.y, created_at: '2026-05-06 07:08:09.000000', updated_at: '2026-05-06 07:08:09.000000' },
     'no timestamps at all: the import time')
-  t.match(byId.get(16), { created_at: '2019-03-04 05:06:07.123456', modified_at: '2019-03-04 05:06:07.123456' })
+  t.match(byId.get(16), { created_at: '2019-03-04 05:06:07.123456', updated_at: '2019-03-04 05:06:07.123456' })
 
   // Stored encrypted, each value sealed for its row's id (the old id, for a conflict).
   const opened = (value: string | null, id: number): string | null => value === null ? null : cipher.decrypt(value, id)
@@ -189,7 +189,7 @@ t.test('a second run imports what is new or changed, nothing twice', async (t) =
     'the fixed row left the conflicts; the old row without health data took the profile away')
 
   // Changed here (an admin corrected the name) and in the old service: nothing is guessed.
-  await target.query("UPDATE users SET first_name = 'Augusta', modified_at = now() WHERE id = 1")
+  await target.query("UPDATE users SET first_name = 'Augusta', updated_at = now() WHERE id = 1")
   await old.client.query('UPDATE "user" SET last_name = \'Byron\', modified_at = \'2022-02-03 04:05:06\' WHERE id = 1')
   t.match(await runImport(t), { updated: 0, conflicts: [{ oldId: 1, reason: 'changed in the old service and in this one since the last import' }] })
   t.same((await target.query('SELECT first_name, last_name FROM users WHERE id = 1')).rows, [{ first_name: 'Augusta', last_name: 'King' }])

@@ -17,7 +17,7 @@ const patch = async (token: string, payload: unknown, url = '/api/v1/users/me'):
   await app.inject({ method: 'PATCH', url, headers: auth(token), payload: payload as Record<string, unknown> })
 
 async function row (id: number): Promise<Record<string, unknown> | undefined> {
-  const { rows } = await db.query('SELECT email, password_hash, first_name, last_name, dob, role, created_at, modified_at FROM users WHERE id = $1', [id])
+  const { rows } = await db.query('SELECT email, password_hash, first_name, last_name, dob, role, created_at, updated_at FROM users WHERE id = $1', [id])
   return rows[0]
 }
 
