@@ -43,6 +43,8 @@ export interface UserWithHash {
 export interface ImportedUser {
   id: number
   email: string
+  /** foldEmail(email) */
+  emailFolded: string
   passwordHash: string
   firstName: string
   lastName: string
@@ -260,7 +262,7 @@ export function usersTable (db: Queryable) {
 }
 
 function importColumns (users: ImportedUser[]): unknown[] {
-  return [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => foldEmail(u.email)), users.map((u) => u.passwordHash),
+  return [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => u.emailFolded), users.map((u) => u.passwordHash),
     users.map((u) => u.firstName), users.map((u) => u.lastName), users.map((u) => u.dob), users.map((u) => u.createdAt),
     users.map((u) => u.modifiedAt)]
 }
