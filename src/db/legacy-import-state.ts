@@ -27,11 +27,13 @@ export function legacyImportStateTable (db: Queryable) {
       if (changes.length === 0) return
       await db.query(
         `INSERT INTO legacy_import_state (old_id, content_hash, outcome, written_at)
-         SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::timestamptz[])
+         SELECT * FROM json_to_recordset($1::json)
+           AS i ("oldId" integer, "contentHash" text, outcome text, "writtenAt" timestamptz)
          ON CONFLICT (old_id) DO UPDATE SET
            content_hash = excluded.content_hash, outcome = excluded.outcome,
            written_at = excluded.written_at, imported_at = now()`,
-        [changes.map((c) => c.oldId), changes.map((c) => c.contentHash), changes.map((c) => c.outcome), changes.map((c) => c.writtenAt)])
+        // One JSON parameter: JSON.stringify is one native call, node-postgres's arrays are built element by element.
+        [JSON.stringify(changes)])
     }
   }
 }
