@@ -86,6 +86,8 @@ interface Plan {
   updates: Array<Extract<Examined, { user: ImportedUser }>>
   conflicts: Array<{ row: LegacyUserRow, hash: string, reason: string }>
   unchanged: number
+  /** The old ids of the batch that legacy_import_state holds a state for (from an earlier run). */
+  stated: Set<number>
 }
 
 export async function importLegacyUsers (options: ImportOptions): Promise<ImportReport> {
@@ -272,7 +274,7 @@ function examine (row: LegacyUserRow, { twins, importTime, today }: Rules): Exam
 async function planBatch (target: Queryable, examined: Examined[]): Promise<Plan> {
   const t = tables(target)
   const states = new Map((await t.legacyImportState.find(examined.map((e) => e.row.id))).map((state) => [state.old_id, state]))
-  const plan: Plan = { inserts: [], updates: [], conflicts: [], unchanged: 0 }
+  const plan: Plan = { inserts: [], updates: [], conflicts: [], unchanged: 0, stated: new Set(states.keys()) }
   const fresh = examined.filter((e) => states.get(e.row.id)?.content_hash !== e.hash)
   plan.unchanged = examined.length - fresh.length
   const candidates = fresh.filter((e): e is Extract<Examined, { user: ImportedUser }> => 'user' in e)
@@ -337,7 +339,9 @@ async function writePlan (tx: Queryable, plan: Plan, dryRun: boolean): Promise<v
     ...imported.map((e) => ({ oldId: e.row.id, contentHash: e.hash, outcome: 'imported' as const, writtenAt: e.user.modifiedAt })),
     ...plan.conflicts.map((e) => ({ oldId: e.row.id, contentHash: e.hash, outcome: 'conflict' as const, writtenAt: null }))
   ]
-  await t.legacyImportState.record(states)
+  // Most rows are read for the first time: their states are added, not upserted.
+  await t.legacyImportState.add(states.filter((s) => !plan.stated.has(s.oldId)))
+  await t.legacyImportState.record(states.filter((s) => plan.stated.has(s.oldId)))
   // A sequence is not rolled back with the transaction: a dry run leaves it alone.
   if (plan.inserts.length > 0 && !dryRun) await t.users.continueIdsAfterLargest()
 }
