@@ -2,7 +2,8 @@
 // writing them in batches, each batch committed on its own so that a stopped run resumes. Nothing is
 // guessed: a row the service cannot take as it is goes, whole, to legacy_import_conflicts.
 import { findInexactNumber } from '../plugins/app/body-parsers.js'
-import { createHash } from 'node:crypto'
+import { hash as digest } from 'node:crypto'
+import { setImmediate } from 'node:timers/promises'
 import type { Database, Queryable } from '../db/database.js'
 import { foldEmail } from '../db/email-folding.js'
 import type { ImportStateChange } from '../db/legacy-import-state.js'
@@ -67,6 +68,9 @@ const checkLastName = valueChecker(Name, 'last_name')
 const checkDob = valueChecker(Dob, 'dob')
 const checkPolicy = valueChecker(GeneticsBody.properties.policy, 'policy')
 
+/** Rows examined between two turns of the event loop (examineAll): a few milliseconds of work. */
+const EXAMINE_SLICE = 500
+
 class DryRunRollback extends Error {}
 
 /** A row as it will be written, or why it cannot be. */
@@ -82,6 +86,8 @@ interface Plan {
   updates: Array<Extract<Examined, { user: ImportedUser }>>
   conflicts: Array<{ row: LegacyUserRow, hash: string, reason: string }>
   unchanged: number
+  /** The old ids of the batch that legacy_import_state holds a state for (from an earlier run). */
+  stated: Set<number>
 }
 
 export async function importLegacyUsers (options: ImportOptions): Promise<ImportReport> {
@@ -101,24 +107,30 @@ export async function importLegacyUsers (options: ImportOptions): Promise<Import
     largestId: 0,
     stopped: false
   }
-  const twins = await caseTwins(source)
-  const importTime = options.importTime.toISOString()
+  const rules: Rules = { twins: await caseTwins(source), importTime: options.importTime.toISOString(), today: new Date().toISOString().slice(0, 10) }
   // A dry run's inserts are rolled back: the largest id is the one the target would hold.
   let largestImported = 0
-  // The next page is read while a batch is written: the two databases work at the same time.
+  // While a batch is written, the next page is read and examined: the two databases and the
+  // importer work at the same time. Batches are still planned and written one after the other.
   const read = (after: number): Promise<LegacyUserRow[]> => {
     const page = legacy.page(after, batchSize)
     page.catch(() => {}) // awaited below; a failure must not count as unhandled meanwhile
     return page
   }
-  let next = read(0)
-  for (;;) {
-    const rows = await next
-    if (rows.length === 0) break
-    next = read(rows[rows.length - 1].id)
-    const examined = rows.map((row) => examine(row, twins, importTime))
+  let rows = await read(0)
+  let examined = await examineAll(rows, rules)
+  while (rows.length > 0) {
+    const next = read(rows[rows.length - 1].id)
     const plan = await planBatch(target, examined)
-    await writeBatch(target, plan, dryRun)
+    const written = writeBatch(target, plan, dryRun)
+    written.catch(() => {}) // awaited below, also when the next page fails
+    let nextRows: LegacyUserRow[]
+    try {
+      nextRows = await next
+      examined = await examineAll(nextRows, rules)
+    } finally {
+      await written
+    }
     report.read += rows.length
     report.unchanged += plan.unchanged
     report.imported += plan.inserts.length
@@ -133,12 +145,12 @@ export async function importLegacyUsers (options: ImportOptions): Promise<Import
     options.onProgress?.(report.read, report.total)
     if (report.read < report.total && options.shouldStop?.() === true) {
       report.stopped = true
-      await next
       break
     }
+    rows = nextRows
   }
-  const { rows } = await target.query<{ id: number | null }>('SELECT max(id) AS id FROM users')
-  report.largestId = Math.max(rows[0].id ?? 0, largestImported)
+  const largest = await target.query<{ id: number | null }>('SELECT max(id) AS id FROM users')
+  report.largestId = Math.max(largest.rows[0].id ?? 0, largestImported)
   return report
 }
 
@@ -173,12 +185,35 @@ function isAscii (text: string): boolean {
 }
 
 function contentHash (row: LegacyUserRow): string {
-  return createHash('sha256').update(JSON.stringify([row.id, row.first_name, row.last_name, row.dob, row.email, row.password,
-    row.created_at, row.modified_at, row.policy, row.genetic_result])).digest('hex')
+  return digest('sha256', JSON.stringify([row.id, row.first_name, row.last_name, row.dob, row.email, row.password,
+    row.created_at, row.modified_at, row.policy, row.genetic_result]), 'hex')
+}
+
+/** What examine needs of the whole run, worked out once. */
+interface Rules {
+  /** caseTwins: the old rows whose emails fold to another's. */
+  twins: Map<number, number[]>
+  /** The import time, ISO 8601. */
+  importTime: string
+  /** The day dates of birth are checked against (YYYY-MM-DD). */
+  today: string
+}
+
+/**
+ * examine for every row, a slice at a time: between slices the event loop goes on, so that the
+ * batch being written meanwhile sends its next statement instead of waiting for the whole page.
+ */
+async function examineAll (rows: LegacyUserRow[], rules: Rules): Promise<Examined[]> {
+  const examined: Examined[] = []
+  for (let start = 0; start < rows.length; start += EXAMINE_SLICE) {
+    await setImmediate()
+    for (const row of rows.slice(start, start + EXAMINE_SLICE)) examined.push(examine(row, rules))
+  }
+  return examined
 }
 
 /** The old row as the service would store it, or the first rule it breaks. */
-function examine (row: LegacyUserRow, twins: Map<number, number[]>, importTime: string): Examined {
+function examine (row: LegacyUserRow, { twins, importTime, today }: Rules): Examined {
   const hash = contentHash(row)
   const refuse = (reason: string): Examined => ({ row, hash, reason })
   const emailProblem = checkEmail(row.email)
@@ -188,7 +223,7 @@ function examine (row: LegacyUserRow, twins: Map<number, number[]>, importTime: 
   if (!BCRYPT_HASH.test(row.password)) return refuse('password is not a bcrypt hash ($2a$, $2b$ or $2y$)')
   const nameProblem = checkFirstName(row.first_name) ?? checkLastName(row.last_name)
   if (nameProblem !== undefined) return refuse(nameProblem)
-  const badDob = checkDob(row.dob) ?? dobProblem(row.dob, 'dob')
+  const badDob = checkDob(row.dob) ?? dobProblem(row.dob, 'dob', today)
   if (badDob !== undefined) return refuse(badDob)
   for (const [field, value] of [['created_at', row.created_at], ['modified_at', row.modified_at]] as const) {
     if (value !== null && !OLD_TIMESTAMP.test(value)) return refuse(`${field} is not a time this service can store (infinite, BC or after 9999)`)
@@ -221,6 +256,7 @@ function examine (row: LegacyUserRow, twins: Map<number, number[]>, importTime: 
   const user = {
     id: row.id,
     email: row.email,
+    emailFolded: foldEmail(row.email),
     passwordHash: row.password,
     firstName: cleanName(row.first_name),
     lastName: cleanName(row.last_name),
@@ -238,11 +274,11 @@ function examine (row: LegacyUserRow, twins: Map<number, number[]>, importTime: 
 async function planBatch (target: Queryable, examined: Examined[]): Promise<Plan> {
   const t = tables(target)
   const states = new Map((await t.legacyImportState.find(examined.map((e) => e.row.id))).map((state) => [state.old_id, state]))
-  const plan: Plan = { inserts: [], updates: [], conflicts: [], unchanged: 0 }
+  const plan: Plan = { inserts: [], updates: [], conflicts: [], unchanged: 0, stated: new Set(states.keys()) }
   const fresh = examined.filter((e) => states.get(e.row.id)?.content_hash !== e.hash)
   plan.unchanged = examined.length - fresh.length
   const candidates = fresh.filter((e): e is Extract<Examined, { user: ImportedUser }> => 'user' in e)
-  const found = await t.users.findForImport(candidates.map((e) => e.row.id), candidates.map((e) => foldEmail(e.user.email)))
+  const found = await t.users.findForImport(candidates.map((e) => e.row.id), candidates.map((e) => e.user.emailFolded))
   const byId = new Map<number, ImportTarget>(found.map((account) => [account.id, account]))
   const byEmail = new Map<string, ImportTarget>(found.map((account) => [account.email_folded, account]))
   for (const e of fresh) {
@@ -251,7 +287,7 @@ async function planBatch (target: Queryable, examined: Examined[]): Promise<Plan
       continue
     }
     const same = byId.get(e.row.id)
-    const holder = byEmail.get(foldEmail(e.user.email))
+    const holder = byEmail.get(e.user.emailFolded)
     if (same !== undefined && states.get(e.row.id)?.outcome !== 'imported') {
       plan.conflicts.push({ ...e, reason: 'id is taken by an account made in this service' })
     } else if (same?.changed_here === true) {
@@ -303,7 +339,9 @@ async function writePlan (tx: Queryable, plan: Plan, dryRun: boolean): Promise<v
     ...imported.map((e) => ({ oldId: e.row.id, contentHash: e.hash, outcome: 'imported' as const, writtenAt: e.user.modifiedAt })),
     ...plan.conflicts.map((e) => ({ oldId: e.row.id, contentHash: e.hash, outcome: 'conflict' as const, writtenAt: null }))
   ]
-  await t.legacyImportState.record(states)
+  // Most rows are read for the first time: their states are added, not upserted.
+  await t.legacyImportState.add(states.filter((s) => !plan.stated.has(s.oldId)))
+  await t.legacyImportState.record(states.filter((s) => plan.stated.has(s.oldId)))
   // A sequence is not rolled back with the transaction: a dry run leaves it alone.
   if (plan.inserts.length > 0 && !dryRun) await t.users.continueIdsAfterLargest()
 }

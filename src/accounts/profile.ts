@@ -23,9 +23,11 @@ export function profileChanges (body: { first_name?: string, last_name?: string,
   }
 }
 
-/** Why a date of birth (YYYY-MM-DD) is refused, naming `field`; undefined when it is acceptable. */
-export function dobProblem (dob: string, field: string): string | undefined {
-  const today = new Date().toISOString().slice(0, 10)
+/**
+ * Why a date of birth (YYYY-MM-DD) is refused, naming `field`; undefined when it is acceptable.
+ * `today` (YYYY-MM-DD, UTC) is given by a caller checking many dates at once.
+ */
+export function dobProblem (dob: string, field: string, today = new Date().toISOString().slice(0, 10)): string | undefined {
   if (dob > today) return `${field} must not be in the future`
   if (dob < EARLIEST_DOB) return `${field} must be on or after ${EARLIEST_DOB}`
   return undefined

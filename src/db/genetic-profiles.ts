@@ -107,21 +107,29 @@ export function geneticProfilesTable (db: Queryable) {
     async importMany (profiles: ImportedProfile[]): Promise<void> {
       if (profiles.length === 0) return
       const cipher = cipherOf(db)
-      const sealed = profiles.map((p) => ({
-        policy: p.policy === null ? null : seal(cipher, p.policy, p.userId),
-        geneticResult: p.geneticResult === null ? null : seal(cipher, p.geneticResult, p.userId)
-      }))
+      const sealed = profiles.map((p) => {
+        const policy = p.policy === null ? null : seal(cipher, p.policy, p.userId)
+        const geneticResult = p.geneticResult === null ? null : seal(cipher, p.geneticResult, p.userId)
+        return {
+          userId: p.userId,
+          policy: policy?.value ?? null,
+          policyKeyId: policy?.keyId ?? null,
+          geneticResult: geneticResult?.value ?? null,
+          geneticResultKeyId: geneticResult?.keyId ?? null,
+          updatedAt: p.updatedAt
+        }
+      })
       await db.query(
         `INSERT INTO genetic_profiles (user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, updated_by, updated_at)
-         SELECT user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, NULL, updated_at
-           FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-                AS i (user_id, policy, policy_key_id, genetic_result, genetic_result_key_id, updated_at)
+         SELECT "userId", policy, "policyKeyId", "geneticResult", "geneticResultKeyId", NULL, "updatedAt"
+           FROM json_to_recordset($1::json)
+                AS i ("userId" integer, policy text, "policyKeyId" text, "geneticResult" text, "geneticResultKeyId" text, "updatedAt" timestamptz)
          ON CONFLICT (user_id) DO UPDATE SET
            policy = excluded.policy, policy_key_id = excluded.policy_key_id,
            genetic_result = excluded.genetic_result, genetic_result_key_id = excluded.genetic_result_key_id,
            updated_by = NULL, updated_at = excluded.updated_at`,
-        [profiles.map((p) => p.userId), sealed.map((s) => s.policy?.value ?? null), sealed.map((s) => s.policy?.keyId ?? null),
-          sealed.map((s) => s.geneticResult?.value ?? null), sealed.map((s) => s.geneticResult?.keyId ?? null), profiles.map((p) => p.updatedAt)])
+        // One JSON parameter: JSON.stringify is one native call, node-postgres's arrays are built element by element.
+        [JSON.stringify(sealed)])
     },
 
     /** Removes the profiles of these users (an old row changed to hold no health data). */

@@ -46,6 +46,8 @@ export interface UserWithHash {
 export interface ImportedUser {
   id: number
   email: string
+  /** foldEmail(email) */
+  emailFolded: string
   passwordHash: string
   firstName: string
   lastName: string
@@ -62,6 +64,16 @@ export interface ImportTarget {
   /** Changed in this service since the import wrote it (or never written by the import). */
   changed_here: boolean
 }
+
+/**
+ * ImportedUsers, the one parameter $1 being their JSON array (JSON.stringify), as rows named as the
+ * columns of users. One parameter, not one array per column: node-postgres builds an array's
+ * text in JavaScript, element by element, where JSON.stringify is one native call.
+ */
+const IMPORTED_ROWS = `(SELECT id, email, "emailFolded" AS email_folded, "passwordHash" AS password_hash, "firstName" AS first_name,
+         "lastName" AS last_name, dob, "createdAt" AS created_at, "modifiedAt" AS modified_at
+    FROM json_to_recordset($1::json) AS j (id integer, email text, "emailFolded" text, "passwordHash" text, "firstName" text,
+         "lastName" text, dob date, "createdAt" timestamptz, "modifiedAt" timestamptz))`
 
 export function usersTable (db: Queryable) {
   return {
@@ -232,9 +244,8 @@ export function usersTable (db: Queryable) {
         `INSERT INTO users (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, updated_at, email_verified)
          OVERRIDING SYSTEM VALUE
          SELECT id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at, false
-           FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::timestamptz[], $9::timestamptz[])
-             AS i (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at)`,
-        importColumns(users))
+           FROM ${IMPORTED_ROWS} AS i`,
+        [JSON.stringify(users)])
     },
 
     /** Overwrites earlier imports with their old rows' new content; a new address is not verified. */
@@ -247,10 +258,9 @@ export function usersTable (db: Queryable) {
            email_folded = i.email_folded,
            password_hash = i.password_hash, first_name = i.first_name, last_name = i.last_name, dob = i.dob,
            created_at = i.created_at, updated_at = i.modified_at
-           FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::timestamptz[], $9::timestamptz[])
-             AS i (id, email, email_folded, password_hash, first_name, last_name, dob, created_at, modified_at)
+           FROM ${IMPORTED_ROWS} AS i
           WHERE u.id = i.id`,
-        importColumns(users))
+        [JSON.stringify(users)])
     },
 
     /** New accounts get ids after the largest there is (imported ids were given, not drawn). */
@@ -260,10 +270,4 @@ export function usersTable (db: Queryable) {
            FROM CAST(pg_get_serial_sequence('users', 'id') AS regclass) AS seq`)
     }
   }
-}
-
-function importColumns (users: ImportedUser[]): unknown[] {
-  return [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => foldEmail(u.email)), users.map((u) => u.passwordHash),
-    users.map((u) => u.firstName), users.map((u) => u.lastName), users.map((u) => u.dob), users.map((u) => u.createdAt),
-    users.map((u) => u.modifiedAt)]
 }
