@@ -97,8 +97,10 @@ t.test('turning on two-factor authentication on the account page, then logging i
   t.match(await page.locator('#devices-list').textContent(), /with a second factor/)
   now += 30_000
 
-  // And with a recovery code instead.
+  // And with a recovery code instead. The page's own move to the login page comes first: a
+  // navigation started meanwhile would abort it, or be aborted.
   await page.getByRole('button', { name: 'Log out', exact: true }).click()
+  await page.waitForURL(`${baseURL}/login.html`)
   await logIn(page, 'ada@example.com')
   await codeField.fill(codes[0])
   await page.getByRole('button', { name: 'Continue' }).click()
