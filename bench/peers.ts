@@ -25,7 +25,7 @@ import { atCleanUp, cleanUp, cleanUpOnSignals } from './cleanup.js'
 import { fmt, fmtRate, say } from './format.js'
 import { hashTime, median, meter, type Check, type Load, type Measure, type Meter } from './measure.js'
 import { mailSink } from './mail-sink.js'
-import { buildProduction, START, startCeiling, startServer, type Child } from './processes.js'
+import { buildProduction, loadTestEnv, START, startCeiling, startServer, type Child } from './processes.js'
 import { table } from './report.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
 import { cores, JSON_BODY, PASSWORD, POOL_SIZE, REPO } from './settings.js'
@@ -335,20 +335,7 @@ try {
     return { email: `user${sub}@bench.example`, credential: token }
   })
   const mail = await mailSink()
-  const server = await startServer(workDir, {
-    NODE_ENV: 'production',
-    DATABASE_URL: database.url,
-    JWT_SECRET: jwtSecret,
-    DATA_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    BCRYPT_COST: String(settings.bcryptCost),
-    // As in `make bench`: every login and signup comes from 127.0.0.1, which the per-IP limit
-    // would stop after 100 a minute. The lockout stays: every login is a successful one.
-    AUTH_RATE_LIMIT: '1000000',
-    LOG_LEVEL: 'info',
-    CAPTCHA: 'off',
-    SMTP_URL: mail.url,
-    PUBLIC_URL: 'https://dna.example.com'
-  }, join(workDir, 'server.log'), undefined)
+  const server = await startServer(workDir, loadTestEnv(database.url, jwtSecret, settings.bcryptCost, mail.url), join(workDir, 'server.log'), undefined)
   say(`service pid ${server.pid} on ${server.url}`)
 
   // better-auth, on a database of its own with its own migration.

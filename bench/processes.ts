@@ -1,6 +1,7 @@
 // The processes a run measures: the production build, the server as `npm start` runs it, the
 // ceiling servers, their memory, and the CPU time of everything else on the machine.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -79,6 +80,26 @@ export interface ServerVariant {
  * The server as `npm start` runs it, in an empty directory (so no developer's .env is read);
  * with `profile`, it writes a --cpu-prof profile there when it stops.
  */
+/**
+ * The server's environment for a load from 127.0.0.1: production, a throwaway data key, and the
+ * per-IP limit out of the way (it would answer 429 after 100 logins or signups a minute; the
+ * lockout stays as configured, the benchmarks log in with the right password).
+ */
+export function loadTestEnv (databaseUrl: string, jwtSecret: string, bcryptCost: number, smtpUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: jwtSecret,
+    DATA_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    BCRYPT_COST: String(bcryptCost),
+    AUTH_RATE_LIMIT: '1000000',
+    LOG_LEVEL: 'info',
+    CAPTCHA: 'off',
+    SMTP_URL: smtpUrl,
+    PUBLIC_URL: 'https://dna.example.com'
+  }
+}
+
 export async function startServer (workDir: string, env: Record<string, string>, logFile: string, profile: string | undefined, variant: ServerVariant = {}): Promise<Child> {
   const port = await freePort()
   const log = openSync(logFile, 'a')

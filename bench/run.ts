@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path'
 import { atCleanUp, cleanUp, cleanUpOnSignals } from './cleanup.js'
 import { fmt, say } from './format.js'
 import { hashTime, meter } from './measure.js'
-import { buildProduction, memory, startServer } from './processes.js'
+import { buildProduction, loadTestEnv, memory, startServer } from './processes.js'
 import { report } from './report.js'
 import { adminList, checkSession, flood, health, loads, logInAdmin, login, me, signup, signupFlood, type Bench } from './scenarios.js'
 import { mailSink } from './mail-sink.js'
@@ -87,19 +87,7 @@ try {
 
   const logFile = join(workDir, 'server.log')
   const server = await startServer(workDir, {
-    NODE_ENV: 'production',
-    DATABASE_URL: database.url,
-    JWT_SECRET: jwtSecret,
-    DATA_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    BCRYPT_COST: String(settings.bcryptCost),
-    // Every login and signup here comes from 127.0.0.1: the per-IP limit would answer 429 after
-    // 100 a minute. The lockout stays as configured: logins are successful ones, spread over
-    // LOGIN_USERS accounts.
-    AUTH_RATE_LIMIT: '1000000',
-    LOG_LEVEL: 'info',
-    CAPTCHA: 'off',
-    SMTP_URL: mail.url,
-    PUBLIC_URL: 'https://dna.example.com',
+    ...loadTestEnv(database.url, jwtSecret, settings.bcryptCost, mail.url),
     ...(settings.uvThreadpoolSize === undefined ? {} : { UV_THREADPOOL_SIZE: settings.uvThreadpoolSize })
   }, logFile, settings.profile)
   say(`server pid ${server.pid} on ${server.url}, logging to a file`)
