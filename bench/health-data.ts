@@ -53,7 +53,7 @@ try {
     .storeValues(rows.map((row) => ({ ...row, policy: cipher.encrypt(row.policy as string, row.user_id), policy_key_id: 'bench', genetic_result: cipher.encrypt(row.genetic_result as string, row.user_id), genetic_result_key_id: 'bench' })))
   const jwtSecret = randomBytes(48).toString('base64url')
   const tokens = await openSessions(db, jwtSecret, 2 * HALF)
-  const server = await startServer(workDir, { NODE_ENV: 'production', DATABASE_URL: database.url, JWT_SECRET: jwtSecret, DATA_KEYS: keys, LOG_LEVEL: 'warn', SMTP_URL: 'smtp://127.0.0.1:2525', PUBLIC_URL: 'http://127.0.0.1' }, join(workDir, 'server.log'), undefined)
+  const server = await startServer(workDir, { NODE_ENV: 'production', DATABASE_URL: database.url, JWT_SECRET: jwtSecret, DATA_KEYS: keys, LOG_LEVEL: 'warn', ADMIN_MFA: 'optional', SMTP_URL: 'smtp://127.0.0.1:2525', PUBLIC_URL: 'http://127.0.0.1' }, join(workDir, 'server.log'), undefined)
 
   const m = meter({ warmup: 1, duration: DURATION, otherCpu: 100, quietWait: 1 })
   const meLoad = (from: number): Load => {

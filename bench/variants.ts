@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { atCleanUp, cleanUp, cleanUpOnSignals } from './cleanup.js'
 import { fmt, fmtRate, say } from './format.js'
 import { hashTime, median, meter, type Measure } from './measure.js'
-import { buildProduction, memory, startServer, type Child, type ServerVariant } from './processes.js'
+import { buildProduction, loadTestEnv, memory, startServer, type Child, type ServerVariant } from './processes.js'
 import { loads } from './scenarios.js'
 import { mailSink } from './mail-sink.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
@@ -56,15 +56,7 @@ try {
   const servers: Child[] = []
   for (const [index, variant] of variants.entries()) {
     servers.push(await startServer(workDir, {
-      NODE_ENV: 'production',
-      DATABASE_URL: database.url,
-      JWT_SECRET: jwtSecret,
-      BCRYPT_COST: String(settings.bcryptCost),
-      AUTH_RATE_LIMIT: '1000000',
-      LOG_LEVEL: 'info',
-      CAPTCHA: 'off',
-      SMTP_URL: mail.url,
-      PUBLIC_URL: 'https://dna.example.com',
+      ...loadTestEnv(database.url, jwtSecret, settings.bcryptCost, mail.url),
       ...variant.env
     }, join(workDir, `server-${index}.log`), undefined, variant))
   }
