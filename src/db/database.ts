@@ -6,6 +6,7 @@ import { inspect } from 'node:util'
 import pg from 'pg'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import { isDatabaseUnavailable } from './errors.js'
+import { isoTimestamp } from './timestamps.js'
 import type { DataCipher } from './data-cipher.js'
 
 export interface QueryResult<Row> {
@@ -118,7 +119,10 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
 }
 
 function openPostgres (url: string, options: DatabaseOptions): Database {
-  const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ_OID)
+  const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ_OID) as (text: string) => Date
+  // Made once: node-postgres asks for every column's parser on every query.
+  const asText = (value: string): string => value
+  const asIsoTimestamp = (value: string): string => isoTimestamp(value, parseTimestamp)
   const connectionTimeoutMs = options.connectionTimeoutMs ?? 1000
   const statementTimeoutMs = options.statementTimeoutMs ?? 5000
   const pool = new pg.Pool({
@@ -132,8 +136,8 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         // `date` stays the YYYY-MM-DD string it is: a JS Date would shift it by the time zone.
-        if (oid === DATE_OID) return (value: string) => value
-        if (oid === TIMESTAMPTZ_OID) return (value: string) => (parseTimestamp(value) as Date).toISOString()
+        if (oid === DATE_OID) return asText
+        if (oid === TIMESTAMPTZ_OID) return asIsoTimestamp
         return pg.types.getTypeParser(oid, format)
       }) as typeof pg.types.getTypeParser
     }
@@ -144,7 +148,7 @@ function openPostgres (url: string, options: DatabaseOptions): Database {
   const asResult = <Row>(result: pg.QueryResult): QueryResult<Row> =>
     ({ rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length })
   const run = async <Row>(client: pg.Pool | pg.PoolClient, text: string | PreparedStatement, params?: unknown[]): Promise<QueryResult<Row>> =>
-    asResult<Row>(await (typeof text === 'string' ? client.query(text, params) : client.query({ ...text, values: params })))
+    asResult<Row>(await (typeof text === 'string' ? client.query(text, params) : client.query({ name: text.name, text: text.text, values: params })))
 
   return {
     kind: 'postgres',
@@ -199,7 +203,7 @@ async function openEmbedded (options: DatabaseOptions): Promise<Database> {
       loadDataDir: options.loadDataDir,
       parsers: {
         [pgliteTypes.DATE]: (value: string) => value,
-        [pgliteTypes.TIMESTAMPTZ]: (value: string) => new Date(value).toISOString()
+        [pgliteTypes.TIMESTAMPTZ]: (value: string) => isoTimestamp(value, (text) => new Date(text))
       }
     })
     await db.waitReady

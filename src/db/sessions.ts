@@ -82,8 +82,8 @@ export function sessionsTable (db: Queryable) {
     async findUser (sessionId: string, userId: number): Promise<{ user: User, session: SessionState } | undefined> {
       const { rows } = await db.query<StoredUser & { sessionSecondFactor: SecondFactor | null, sessionStale: boolean }>(FIND_USER, [sessionId, userId])
       if (rows.length === 0) return undefined
-      const { sessionSecondFactor, sessionStale, ...user } = rows[0]
-      return { user: openUser(db, user), session: { secondFactor: sessionSecondFactor, stale: sessionStale } }
+      const row = rows[0]
+      return { user: openUser(db, row), session: { secondFactor: row.sessionSecondFactor, stale: row.sessionStale } }
     },
 
     /** Marks the session used now; conditional, so that concurrent requests write it once. */

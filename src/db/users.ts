@@ -101,8 +101,7 @@ export function usersTable (db: Queryable) {
            FROM users u ${PROFILE_JOIN}
           WHERE u.email_folded = $1`, [foldEmail(email)])
       if (rows.length === 0) return undefined
-      const { password_hash: passwordHash, ...user } = rows[0]
-      return { user: openUser(db, user), passwordHash }
+      return { user: openUser(db, rows[0]), passwordHash: rows[0].password_hash }
     },
 
     async findPasswordHash (id: number): Promise<string | undefined> {
