@@ -12,9 +12,10 @@ install: node_modules/.package-lock.json node_modules/.tap-built
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
 
-# tap builds its test class for the plugins package.json asks for (tsx instead of ts-node): without
-# this, the first run after `npm ci` would still start its test files with the default loaders.
-node_modules/.tap-built: node_modules/.package-lock.json
+# tap builds its test class for the plugins package.json asks for (without its TypeScript and mock
+# plugins, see package.json's tap section): without this, the first run after `npm ci`, or after
+# that list changes, would still start its test files with the default loaders.
+node_modules/.tap-built: node_modules/.package-lock.json package.json
 	npx tap build
 	touch $@
 

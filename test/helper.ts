@@ -38,29 +38,33 @@ export function testConfig (env: Env = {}): Config {
 
 const SNAPSHOT_DIR = 'node_modules/.cache/dna-api'
 
-/** A migrated embedded database, from a snapshot keyed by the migration files' contents. */
-async function embeddedDatabase (): Promise<Database> {
+/**
+ * A migrated embedded database, from a snapshot keyed by the migration files' contents: in memory, or
+ * in `dataDir` (a directory that does not hold one yet), as `make migrate` would leave it, without
+ * paying for initdb and the migrations again.
+ */
+export async function migratedEmbeddedDatabase (dataDir = 'memory'): Promise<Database> {
   const hash = createHash('sha256')
   for (const file of readdirSync('sql').sort()) hash.update(file).update(readFileSync(join('sql', file)))
   const snapshot = join(SNAPSHOT_DIR, `pglite-${hash.digest('hex').slice(0, 16)}.tar`)
-  if (existsSync(snapshot)) {
-    return await openDatabase({ dataDir: 'memory', loadDataDir: new Blob([readFileSync(snapshot)]) })
+  if (!existsSync(snapshot)) {
+    const db = await openDatabase({ dataDir: 'memory' })
+    await migrate(db)
+    const dump = await (db.dump as () => Promise<Blob>)()
+    mkdirSync(SNAPSHOT_DIR, { recursive: true })
+    // Written aside and renamed, so a test file running in parallel never reads half a snapshot.
+    const partial = `${snapshot}.${process.pid}`
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
+    renameSync(partial, snapshot)
+    await db.close()
   }
-  const db = await openDatabase({ dataDir: 'memory' })
-  await migrate(db)
-  const dump = await (db.dump as () => Promise<Blob>)()
-  mkdirSync(SNAPSHOT_DIR, { recursive: true })
-  // Written aside and renamed, so a test file running in parallel never reads half a snapshot.
-  const partial = `${snapshot}.${process.pid}`
-  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
-  renameSync(partial, snapshot)
-  return db
+  return await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(snapshot)]) })
 }
 
 /** A database for one test file, migrated, and gone when the file's tests end. */
 export async function testDatabase (t: Test, config = testConfig()): Promise<Database> {
   if (config.testDatabaseUrl === undefined) {
-    const db = await embeddedDatabase()
+    const db = await migratedEmbeddedDatabase()
     t.teardown(async () => await db.close())
     return db
   }

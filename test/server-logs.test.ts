@@ -5,14 +5,11 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
-import { openDatabase } from '../src/db/database.js'
-import { migrate } from '../src/db/migrations.js'
+import { migratedEmbeddedDatabase } from './helper.js'
 import { childEnv, LISTENING, logLines, nodeArgs, startCli, tempDir } from './support.js'
 
 const dataDir = join(tempDir(t), 'data')
-const db = await openDatabase({ dataDir })
-await migrate(db)
-await db.close()
+await (await migratedEmbeddedDatabase(dataDir)).close()
 
 t.test('an error nothing caught is logged, and the server closes with exit code 1', async (t) => {
   const fixture = pathToFileURL(resolve('test/fixtures/throw-on-sigwinch.ts')).href

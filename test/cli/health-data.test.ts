@@ -4,7 +4,7 @@ import t from 'tap'
 import { openDatabase, type Database } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrations.js'
 import { sealJwtDerived } from '../../src/accounts/jwt-derived-totp-secrets.js'
-import { TEST_DATA_KEYS, TEST_SECRET } from '../helper.js'
+import { migratedEmbeddedDatabase, TEST_DATA_KEYS, TEST_SECRET } from '../helper.js'
 import { emptyPostgresDatabase, runCli, serve, startCli, tempDir } from '../support.js'
 
 const NEW_KEYS = `next:${Buffer.alloc(32, 3).toString('base64')},${TEST_DATA_KEYS}`
@@ -31,9 +31,19 @@ async function seed (db: Database): Promise<void> {
   await db.query("INSERT INTO audit_log (actor_id, action, target_id) VALUES (NULL, 'user.update', 1), (NULL, 'user.read', 1)")
 }
 
+/** `seed` on an embedded database in `dataDir`, started from the suite's migrated snapshot (no initdb). */
+async function seedEmbedded (dataDir: string): Promise<void> {
+  const db = await migratedEmbeddedDatabase(dataDir)
+  try {
+    await seed(db)
+  } finally {
+    await db.close()
+  }
+}
+
 t.test('on an embedded database no server holds: check, encrypt, verify, and a broken chain exits 1', async (t) => {
   const dataDir = tempDir(t)
-  await withDatabase({ dataDir }, seed)
+  await seedEmbedded(dataDir)
   const env = { env: { DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET } }
   t.same(runCli('src/cli/rotate-keys.ts', ['--check'], env), {
     status: 0,
@@ -69,7 +79,7 @@ t.test('on an embedded database no server holds: check, encrypt, verify, and a b
 
 t.test('while another process that is no server (a `make migrate`) holds the embedded database, both refuse', async (t) => {
   const dataDir = tempDir(t)
-  await withDatabase({ dataDir }, seed)
+  await seedEmbedded(dataDir)
   const db = await openDatabase({ dataDir })
   t.teardown(async () => await db.close())
   for (const cli of ['src/cli/rotate-keys.ts', 'src/cli/audit-verify.ts']) {
@@ -82,7 +92,7 @@ t.test('while another process that is no server (a `make migrate`) holds the emb
 
 t.test('while the server holds the embedded database, both run inside it', async (t) => {
   const dataDir = tempDir(t)
-  await withDatabase({ dataDir }, seed)
+  await seedEmbedded(dataDir)
   const { server } = await serve(t, { DATA_DIR: dataDir, DATA_KEYS: NEW_KEYS, JWT_SECRET: TEST_SECRET })
   t.same(runCli('src/cli/rotate-keys.ts', [], { env: { DATA_DIR: dataDir } }), {
     status: 0,

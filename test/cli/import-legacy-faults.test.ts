@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrations.js'
+import { migratedEmbeddedDatabase } from '../helper.js'
 import { legacyDatabase } from '../legacy-database.js'
 import { emptyPostgresDatabase, silentServer, startCli, tempDir } from '../support.js'
 
@@ -74,8 +75,7 @@ t.test('nothing to read, or no migrated target: one line, exit 2, nothing writte
 
 t.test('a target that cannot be opened or reached: one line, exit 2', async (t) => {
   const dir = join(tempDir(t), 'data')
-  const held = await openDatabase({ dataDir: dir })
-  await migrate(held)
+  const held = await migratedEmbeddedDatabase(dir)
   const closed = createServer()
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
   const closedPort = (closed.address() as { port: number }).port

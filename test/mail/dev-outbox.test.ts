@@ -4,16 +4,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { simpleParser } from 'mailparser'
-import { openDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrations.js'
 import { logLines, serve, tempDir } from '../support.js'
-import { PASSWORD } from '../helper.js'
+import { migratedEmbeddedDatabase, PASSWORD } from '../helper.js'
 
 t.test('mails become .eml files under DATA_DIR/outbox, found by the log line and not by the link', async (t) => {
   const dataDir = tempDir(t)
-  const db = await openDatabase({ dataDir })
-  await migrate(db)
-  await db.close()
+  await (await migratedEmbeddedDatabase(dataDir)).close()
 
   const { server, url } = await serve(t, { DATA_DIR: dataDir, NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:3000' })
   const outboxDir = join(dataDir, 'outbox')
