@@ -7,7 +7,6 @@
 //    serves GET /me under load. Target: under 3 minutes, no failed request.
 // Settings: DURATION (5), ROUNDS (4), CONNECTIONS (20), VALUES (1000000), BATCH (1000), DATABASE_URL.
 import { randomBytes } from 'node:crypto'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +14,8 @@ import autocannon from 'autocannon'
 import { atCleanUp, cleanUp, cleanUpOnSignals } from './cleanup.js'
 import { fmt, say } from './format.js'
 import { hashTime, median, meter, type Load, type Measure } from './measure.js'
-import { buildProduction, startServer } from './processes.js'
+import { buildProduction, loadTestEnv, startServer } from './processes.js'
+import { describeCommit } from './report.js'
 import { logInAdmin } from './scenarios.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
 import { REPO } from './settings.js'
@@ -60,7 +60,9 @@ try {
     .storeValues(rows.map((row) => ({ ...row, policy: cipher.encrypt(row.policy as string, row.user_id), policy_key_id: 'bench', genetic_result: cipher.encrypt(row.genetic_result as string, row.user_id), genetic_result_key_id: 'bench' })))
   const jwtSecret = randomBytes(48).toString('base64url')
   const tokens = await openSessions(db, jwtSecret, 2 * HALF)
-  const server = await startServer(workDir, { NODE_ENV: 'production', DATABASE_URL: database.url, JWT_SECRET: jwtSecret, DATA_KEYS: keys, LOG_LEVEL: 'warn', ADMIN_MFA: 'optional', SMTP_URL: 'smtp://127.0.0.1:2525', PUBLIC_URL: 'http://127.0.0.1' }, join(workDir, 'server.log'), undefined)
+  // No mail is sent by these reads, so no mail sink; the data key is the one the rows were sealed with.
+  const server = await startServer(workDir, { ...loadTestEnv(database.url, jwtSecret, 4, 'smtp://127.0.0.1:2525'), DATA_KEYS: keys, LOG_LEVEL: 'warn' },
+    join(workDir, 'server.log'), undefined)
 
   const m = meter({ warmup: 1, duration: DURATION, otherCpu: 100, quietWait: 1 })
   const meLoad = (from: number): Load => {
@@ -115,7 +117,7 @@ try {
   report(`rotation: ${outcome.profiles.toLocaleString('en-GB')} profiles (${(2 * outcome.profiles).toLocaleString('en-GB')} values) in ${fmt(seconds, 1)} s ` +
     `(target under 180 s), batches of ${BATCH}, while GET /me served ${fmt(served.requests.average, 0)} req/s with ${failed} failed requests`)
   await server.stop()
-  const commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: REPO, encoding: 'utf8' }).trim()
+  const commit = describeCommit()
   writeFileSync(join(REPO, 'bench/results-health-data.md'), [
     '# What encrypting the health data costs',
     '',

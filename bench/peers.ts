@@ -26,7 +26,7 @@ import { fmt, fmtRate, say } from './format.js'
 import { hashTime, median, meter, type Check, type Load, type Measure, type Meter } from './measure.js'
 import { mailSink } from './mail-sink.js'
 import { buildProduction, loadTestEnv, START, startCeiling, startServer, type Child } from './processes.js'
-import { table } from './report.js'
+import { describeCommit, table } from './report.js'
 import { connect, createScratchDatabase, openSessions, seedUsers } from './seed.js'
 import { cores, JSON_BODY, PASSWORD, POOL_SIZE, REPO } from './settings.js'
 
@@ -423,7 +423,7 @@ function report ({ settings, measure, postgres, hashMs, strengthMs, started, loa
       return 'unknown'
     }
   }
-  const commit = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: REPO, encoding: 'utf8' }).stdout.trim()
+  const commit = describeCommit()
   const load = (values: number[]): string => values.map((value) => value.toFixed(2)).join(' ')
   const hash = median(hashMs)
   const notes = [

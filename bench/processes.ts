@@ -77,10 +77,6 @@ export interface ServerVariant {
 }
 
 /**
- * The server as `npm start` runs it, in an empty directory (so no developer's .env is read);
- * with `profile`, it writes a --cpu-prof profile there when it stops.
- */
-/**
  * The server's environment for a load from 127.0.0.1: production, a throwaway data key, and the
  * per-IP limit out of the way (it would answer 429 after 100 logins or signups a minute; the
  * lockout stays as configured, the benchmarks log in with the right password).
@@ -103,6 +99,10 @@ export function loadTestEnv (databaseUrl: string, jwtSecret: string, bcryptCost:
   }
 }
 
+/**
+ * The server as `npm start` runs it, in an empty directory (so no developer's .env is read);
+ * with `profile`, it writes a --cpu-prof profile there when it stops.
+ */
 export async function startServer (workDir: string, env: Record<string, string>, logFile: string, profile: string | undefined, variant: ServerVariant = {}): Promise<Child> {
   const port = await freePort()
   const log = openSync(logFile, 'a')

@@ -89,11 +89,16 @@ function details ({ meter }: Run): string[][] {
   })
 }
 
+/** The commit a run measured, as `git describe` names it (`-dirty` with uncommitted changes). */
+export function describeCommit (): string {
+  return spawnSync('git', ['describe', '--always', '--dirty'], { cwd: REPO, encoding: 'utf8' }).stdout.trim()
+}
+
 /** How the figures were made; the first note is the commit, the date and the run's length. */
 function notes (run: Run): string[] {
   const { settings, meter, database, hashTimes } = run
   const served = meter.series.filter((one) => !one.name.startsWith('ceiling')).reduce((sum, one) => sum + one.rounds.reduce((total, m) => total + m.requests, 0), 0)
-  const commit = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: REPO, encoding: 'utf8' }).stdout.trim()
+  const commit = describeCommit()
   const machine = `${cores} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, ` +
     `Node.js ${process.version}, PostgreSQL ${database.postgresVersion} on ${database.host}`
   const minutes = (Date.now() - run.started) / 60_000
