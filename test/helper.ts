@@ -61,6 +61,11 @@ export async function migratedEmbeddedDatabase (dataDir = 'memory'): Promise<Dat
   return await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(snapshot)]) })
 }
 
+/** Leaves a migrated embedded database in `dataDir`, as `make migrate` would, for a server or a command to open. */
+export async function migrateDataDir (dataDir: string): Promise<void> {
+  await (await migratedEmbeddedDatabase(dataDir)).close()
+}
+
 /** A database for one test file, migrated, and gone when the file's tests end. */
 export async function testDatabase (t: Test, config = testConfig()): Promise<Database> {
   if (config.testDatabaseUrl === undefined) {

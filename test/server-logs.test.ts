@@ -5,11 +5,11 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
-import { migratedEmbeddedDatabase } from './helper.js'
+import { migrateDataDir } from './helper.js'
 import { childEnv, LISTENING, logLines, nodeArgs, startCli, tempDir } from './support.js'
 
 const dataDir = join(tempDir(t), 'data')
-await (await migratedEmbeddedDatabase(dataDir)).close()
+await migrateDataDir(dataDir)
 
 t.test('an error nothing caught is logged, and the server closes with exit code 1', async (t) => {
   const fixture = pathToFileURL(resolve('test/fixtures/throw-on-sigwinch.ts')).href

@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrations.js'
 import { tables } from '../../src/db/tables.js'
 import { NO_SECOND_FACTOR } from '../../src/cli/set-role.js'
-import { migratedEmbeddedDatabase, PASSWORD } from '../helper.js'
+import { migrateDataDir, PASSWORD } from '../helper.js'
 import { emptyPostgresDatabase, runCli, serve, tempDir } from '../support.js'
 
 // The command runs as a real process against an embedded database in a temporary folder.
@@ -117,7 +117,7 @@ const roleSeenBy = async (url: string, token: string): Promise<unknown> =>
 
 t.test('while `make run` serves the embedded database, make admin works through the server, no restart', async (t) => {
   const served = join(tempDir(t), 'data')
-  await (await migratedEmbeddedDatabase(served)).close()
+  await migrateDataDir(served)
   const { server, url } = await serve(t, { DATA_DIR: served })
   const token = await signUpAt(url, 'ada@example.com')
   t.equal(await roleSeenBy(url, token), 'user')

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { openDatabase, type Database } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrations.js'
-import { buildTestApp, migratedEmbeddedDatabase, type Test } from '../helper.js'
+import { buildTestApp, migrateDataDir, type Test } from '../helper.js'
 import { EXPECTED_CONFLICTS, legacyDatabase, OLD_PASSWORDS } from '../legacy-database.js'
 import { emptyPostgresDatabase, runCli, startCli, tempDir } from '../support.js'
 
@@ -14,7 +14,7 @@ type Target = { DATA_DIR: string } | { DATABASE_URL: string }
 
 async function embeddedTarget (t: Test): Promise<Target> {
   const dir = join(tempDir(t), 'data')
-  await (await migratedEmbeddedDatabase(dir)).close()
+  await migrateDataDir(dir)
   return { DATA_DIR: dir }
 }
 

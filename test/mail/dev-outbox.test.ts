@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import t from 'tap'
 import { simpleParser } from 'mailparser'
 import { logLines, serve, tempDir } from '../support.js'
-import { migratedEmbeddedDatabase, PASSWORD } from '../helper.js'
+import { migrateDataDir, PASSWORD } from '../helper.js'
 
 t.test('mails become .eml files under DATA_DIR/outbox, found by the log line and not by the link', async (t) => {
   const dataDir = tempDir(t)
-  await (await migratedEmbeddedDatabase(dataDir)).close()
+  await migrateDataDir(dataDir)
 
   const { server, url } = await serve(t, { DATA_DIR: dataDir, NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:3000' })
   const outboxDir = join(dataDir, 'outbox')
